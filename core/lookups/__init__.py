@@ -1,0 +1,1 @@
+"""Configurable lists (contact detail types, agencies, reasons, ...) that administrators edit without a developer."""

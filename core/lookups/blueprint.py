@@ -1,0 +1,5 @@
+"""URL rules for administering lookup lists."""
+
+from flask import Blueprint
+
+bp = Blueprint("lookups", __name__, url_prefix="/admin/lookups")

@@ -1,0 +1,1 @@
+"""The one Alembic environment every lineage shares."""

@@ -1,0 +1,120 @@
+"""The plain data that modules declare and hooks return: everything an integrator imports to write a module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.extensions import hookimpl
+
+__all__ = [
+    "DashboardWidget",
+    "JobSpec",
+    "LookupSeed",
+    "MenuItem",
+    "ModuleInfo",
+    "Permission",
+    "ReportSpec",
+    "Tab",
+    "hookimpl",
+]
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """What a module says about itself in its plugin.py as ``MODULE = ModuleInfo(...)``."""
+
+    #: machine name; also the table prefix, blueprint name, permission and lookup namespace
+    name: str
+    #: name shown to people
+    label: str
+    #: one or two sentences on what the module is for, in council words
+    description: str = ""
+    version: str = "0.1.0"
+    #: other modules that must be enabled and loaded first
+    requires: tuple[str, ...] = ()
+    #: a dataclass of typed options read from this module's [name] table in plugins.toml
+    settings: type | None = None
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named right, e.g. ``attendance.register.mark``; roles are sets of these names."""
+
+    name: str
+    description: str
+    #: codes of the seeded roles that receive this permission when it first appears
+    default_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LookupSeed:
+    """A configurable list with its default values, e.g. ``people.contact_type``."""
+
+    #: stable code, namespaced ``<module>.<list>``
+    code: str
+    label: str
+    #: (value code, label) pairs inserted by ``ppp lookups sync``
+    values: Sequence[tuple[str, str]] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A link in the main navigation, shown only to users holding its permission."""
+
+    label: str
+    endpoint: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A background job: a module-level function taking plain values, optionally run on a cron schedule."""
+
+    #: unique name, namespaced ``<module>.<job>``
+    name: str
+    func: Callable[..., Any]
+    description: str
+    queue: str = "default"
+    #: five-field cron expression in Europe/London time, e.g. ``"0 6 * * 1"``; None for on-demand jobs
+    cron: str | None = None
+    #: permission a user needs to start the job from a screen
+    permission: str = "admin.jobs.manage"
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """A report offered on the reports screen."""
+
+    #: unique name, namespaced ``<module>.<report>``
+    name: str
+    label: str
+    permission: str
+    endpoint: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab on a core record's page, e.g. ``record="person"``; render returns HTML for the record."""
+
+    record: str
+    name: str
+    label: str
+    permission: str
+    render: Callable[[Any], Any]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardWidget:
+    """A panel on the home dashboard; render takes the user and returns HTML."""
+
+    name: str
+    label: str
+    permission: str
+    render: Callable[[Any], Any]
+    order: int = 100

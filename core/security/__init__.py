@@ -1,0 +1,1 @@
+"""Security: user accounts, logging in and out, roles made of permissions."""

@@ -1,0 +1,5 @@
+"""URL rules for logging in and out."""
+
+from flask import Blueprint
+
+bp = Blueprint("security", __name__)

@@ -1,0 +1,47 @@
+"""Hook implementations of the security area: its screens, permissions, commands and demo users."""
+
+from __future__ import annotations
+
+from core.extensions import db, hookimpl, login_manager
+from core.plugins import ModuleInfo, Permission
+
+MODULE = ModuleInfo(
+    name="security", label="Security", description="User accounts, logging in, roles and permissions."
+)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from core.security.models import User
+
+    return db.session.get(User, int(user_id))
+
+
+@hookimpl
+def register_blueprints():
+    from core.security import views  # noqa: F401  (routes attach to the blueprint on import)
+    from core.security.blueprint import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("admin.users.manage", "Create, edit, deactivate and reactivate users"),
+        Permission("admin.roles.manage", "Define roles and the permissions they hold"),
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    from core.security.cli import users
+
+    cli.add_command(users)
+
+
+@hookimpl
+def load_demo_data():
+    from core.security.demo import load_demo_users
+
+    load_demo_users()

@@ -1,0 +1,1 @@
+"""The screen shell: home dashboard, navigation, the login gate and error pages."""
