@@ -89,6 +89,7 @@ def alembic_config(item: Lineage) -> Config:
     """An Alembic config for one lineage, sharing the one environment in core/migrations."""
     config = Config()
     config.set_main_option("script_location", str(ENVIRONMENT))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(item.versions))
     config.set_main_option("file_template", FILE_TEMPLATE)
     config.set_main_option("timezone", "Europe/London")

@@ -77,7 +77,8 @@ class AvailableModule:
     """A module that could be enabled: where its plugin lives and how it was found."""
 
     name: str
-    plugin_path: str
+    #: the plugin's import path; tests may give a module object instead
+    plugin_path: str | types.ModuleType
     source: str  # "built-in", "entry point" or "configured"
 
 
@@ -201,7 +202,7 @@ class ModuleSystem:
         self.widgets = tuple(sorted(self.widgets, key=lambda widget: (widget.order, widget.label)))
 
 
-def discover_modules(configured: dict[str, str] | None = None) -> dict[str, AvailableModule]:
+def discover_modules(configured: dict[str, str | types.ModuleType] | None = None) -> dict[str, AvailableModule]:
     """Every module that could be enabled: built-in folders, installed entry points, and configured extras."""
     found: dict[str, AvailableModule] = {}
     builtin_root = Path(__file__).resolve().parent.parent / BUILTIN_PACKAGE
@@ -243,10 +244,10 @@ def read_plugins_file(path: Path) -> tuple[list[str], dict[str, dict[str, Any]]]
     return enabled, data
 
 
-def import_plugin(name: str, plugin_path: str) -> types.ModuleType:
+def import_plugin(name: str, plugin_path: str | types.ModuleType) -> types.ModuleType:
     """Import a module's plugin, turning any failure into a one-line start-up error."""
     try:
-        plugin = importlib.import_module(plugin_path)
+        plugin = plugin_path if isinstance(plugin_path, types.ModuleType) else importlib.import_module(plugin_path)
     except Exception as exc:  # any import failure must stop start-up with the module named
         raise StartupError(
             f'Module "{name}" failed to import ({type(exc).__name__}: {exc}): fix or disable it.'

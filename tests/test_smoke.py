@@ -1,0 +1,34 @@
+"""First checks that the shell works end to end."""
+
+from core.security.demo import DEMO_PASSWORD
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login?next=/" in response.headers["Location"]
+
+
+def test_user_signs_in_and_sees_home(client, create_user):
+    create_user(email="jo@example.org", password="correct horse battery")
+    response = client.post("/login", data={"email": "Jo@Example.org ", "password": "correct horse battery"})
+    assert response.status_code == 302
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"Signed in as Test User" in page.data
+
+
+def test_wrong_password_shows_error_summary(client, create_user):
+    create_user(email="jo@example.org", password=DEMO_PASSWORD)
+    response = client.post("/login", data={"email": "jo@example.org", "password": "wrong password!!"})
+    assert response.status_code == 400
+    assert b"There is a problem" in response.data
+    assert b"Enter a correct email address and password" in response.data
+
+
+def test_menu_shows_only_permitted_items(client, login_as):
+    login_as("admin.jobs.view")
+    page = client.get("/").get_data(as_text=True)
+    assert "Jobs" in page
+    assert "Lookup lists" not in page
+    assert client.get("/admin/lookups/").status_code == 403
