@@ -16,7 +16,16 @@ if TYPE_CHECKING:
     import flask_smorest
     from markupsafe import Markup
 
-    from core.plugins import DashboardWidget, JobSpec, LookupSeed, MenuItem, Permission, ReportSpec, Tab
+    from core.plugins import (
+        DashboardWidget,
+        JobSpec,
+        LookupSeed,
+        MenuItem,
+        Permission,
+        ReportSpec,
+        Tab,
+        TeamType,
+    )
 
 
 # --- start-up: contributions, merged and checked once ---------------------------------------------------------
@@ -40,6 +49,11 @@ def register_blueprints() -> list[flask.Blueprint]:
 @hookspec
 def register_api_blueprints() -> list[flask_smorest.Blueprint]:
     """Return flask-smorest blueprints to register under ``/api/v1/<module>``."""
+
+
+@hookspec
+def register_team_types() -> list[TeamType]:
+    """Return the kinds of team this module needs; administrators then create teams of these types."""
 
 
 @hookspec
@@ -83,6 +97,11 @@ def startup(app: flask.Flask) -> None:
 @hookspec
 def render_slot(slot: str, context: dict[str, Any]) -> Markup | None:
     """Return HTML for a named slot on a core page (slots are listed in docs/ARCHITECTURE.md), or None."""
+
+
+@hookspec
+def has_working_relationship(user: Any, person_id: int) -> bool | None:
+    """Return True when the user works with the person (assigned worker, team, key worker); None if unknown here."""
 
 
 @hookspec

@@ -28,6 +28,7 @@ from core.plugins import ModuleInfo
 CORE_AREAS: tuple[str, ...] = (
     "core.web.plugin",
     "core.security.plugin",
+    "core.access.plugin",
     "core.lookups.plugin",
     "core.jobs.plugin",
 )
@@ -163,6 +164,7 @@ class ModuleSystem:
     lookups: Registry = field(default_factory=lambda: Registry("lookup list", "register_lookups"))
     jobs: Registry = field(default_factory=lambda: Registry("job", "register_jobs"))
     reports: Registry = field(default_factory=lambda: Registry("report", "register_reports"))
+    team_types: Registry = field(default_factory=lambda: Registry("team type", "register_team_types"))
     menu_items: list = field(default_factory=list)
     tabs: list = field(default_factory=list)
     widgets: list = field(default_factory=list)
@@ -195,7 +197,7 @@ class ModuleSystem:
         return results
 
     def freeze(self) -> None:
-        for registry in (self.permissions, self.lookups, self.jobs, self.reports):
+        for registry in (self.permissions, self.lookups, self.jobs, self.reports, self.team_types):
             registry.freeze()
         self.menu_items = tuple(sorted(self.menu_items, key=lambda item: (item.order, item.label)))
         self.tabs = tuple(sorted(self.tabs, key=lambda tab: (tab.order, tab.label)))
@@ -447,6 +449,11 @@ def _merge_contributions(system: ModuleSystem) -> None:
                     f'Module "{owner}" job "{job.name}" must start with "{owner}.": rename it.'
                 )
             system.jobs.add(owner, job.name, job)
+    for owner, team_types in system.collect("register_team_types"):
+        for team_type in team_types or []:
+            if not _namespace_ok(modules[owner], team_type.code):
+                raise StartupError(f'Module "{owner}" team type "{team_type.code}" must start with "{owner}.": rename it.')
+            system.team_types.add(owner, team_type.code, team_type)
     for owner, reports in system.collect("register_reports"):
         for report in reports or []:
             system.reports.add(owner, report.name, report)

@@ -17,6 +17,7 @@ __all__ = [
     "Permission",
     "ReportSpec",
     "Tab",
+    "TeamType",
     "hookimpl",
 ]
 
@@ -118,3 +119,15 @@ class DashboardWidget:
     permission: str
     render: Callable[[Any], Any]
     order: int = 100
+
+
+@dataclass(frozen=True)
+class TeamType:
+    """A kind of team a module needs, e.g. ``attendance.section_staff``; administrators create the teams."""
+
+    #: stable code, namespaced ``<module>.<type>``
+    code: str
+    label: str
+    description: str = ""
+    #: when True, the module shows its records only to members of teams of this type working with them
+    scopes_records: bool = False

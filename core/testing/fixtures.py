@@ -17,7 +17,7 @@ from core import create_app
 from core.extensions import db as _db
 
 __all__ = [
-    "app", "client", "create_user", "database_url", "db", "login_as", "make_app", "pytest_configure",
+    "act_as", "app", "client", "create_user", "database_url", "db", "login_as", "make_app", "pytest_configure",
     "redis_url", "run_jobs", "test_config",
 ]
 
@@ -113,34 +113,51 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-@contextmanager
-def bound_to_test_connection(app) -> Iterator[None]:
-    """Push an app context whose sessions share one connection, rolled back when the block ends."""
-    from core.lookups import services as lookups
-    from core.security import services as security
+class TestConnection:
+    """One connection and transaction per test, shared by every app the test builds, rolled back at the end."""
 
-    with app.app_context():
-        connection = _db.engine.connect()
-        transaction = connection.begin()
-        _db.session.remove()
-        _db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
-        try:
-            lookups.sync()
-            security.sync_roles()
-            _db.session.flush()
-            yield
-        finally:
+    def __init__(self) -> None:
+        self.app = None
+        self.connection = None
+        self.transaction = None
+
+    @contextmanager
+    def bind(self, app) -> Iterator[None]:
+        """Push an app context whose sessions use the shared connection."""
+        from core.lookups import services as lookups
+        from core.security import services as security
+
+        with app.app_context():
+            if self.connection is None:
+                self.app = app
+                self.connection = _db.engine.connect()
+                self.transaction = self.connection.begin()
             _db.session.remove()
-            _db.session.configure(bind=None)
-            transaction.rollback()
-            connection.close()
-            _db.engine.dispose()
+            _db.session.configure(bind=self.connection, join_transaction_mode="create_savepoint")
+            try:
+                lookups.sync()
+                security.sync_roles()
+                _db.session.flush()
+                yield
+            finally:
+                _db.session.remove()
+                _db.engine.dispose()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with self.app.app_context():
+                _db.session.remove()
+                _db.session.configure(bind=None)
+            self.transaction.rollback()
+            self.connection.close()
 
 
 @pytest.fixture
 def make_app(test_config):
     """Build apps with chosen modules; ``extra`` maps names to throwaway plugin modules or import paths."""
     stack = ExitStack()
+    shared = TestConnection()
+    stack.callback(shared.close)
 
     def factory(modules=(), extra=None, **config):
         settings = {**test_config, **config}
@@ -148,7 +165,7 @@ def make_app(test_config):
             settings["PPP_EXTRA_MODULES"] = dict(extra)
         app = create_app(config=settings, modules=list(modules))
         app.test_client_class = IsolatedClient
-        stack.enter_context(bound_to_test_connection(app))
+        stack.enter_context(shared.bind(app))
         return app
 
     yield factory
@@ -207,6 +224,18 @@ def login_as(client, create_user):
         return user
 
     return login
+
+
+@pytest.fixture
+def act_as(create_user):
+    """Make service calls in this test act as a new user holding exactly the given permissions; returns the user."""
+    from flask import g
+
+    def act(*permissions: str, **fields):
+        g.ppp_actor = create_user(*permissions, **fields)
+        return g.ppp_actor
+
+    return act
 
 
 @pytest.fixture

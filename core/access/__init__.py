@@ -1,0 +1,1 @@
+"""Who may see what: roles made of permissions, teams, working relationships with people, and break-glass access."""
