@@ -83,11 +83,12 @@ def load_config(app, config: dict[str, Any] | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
     # cookies: HttpOnly and SameSite always, Secure where the site runs over https
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config["SESSION_COOKIE_SECURE"] = env == "production"
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config["REMEMBER_COOKIE_SECURE"] = env == "production"
+    # (Flask's own defaults already hold these keys, so setdefault would leave SameSite unset)
+    for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
+        app.config[f"{prefix}_HTTPONLY"] = True
+        if not app.config.get(f"{prefix}_SAMESITE"):
+            app.config[f"{prefix}_SAMESITE"] = "Lax"
+        app.config[f"{prefix}_SECURE"] = env == "production"
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 
 
