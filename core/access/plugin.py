@@ -41,6 +41,14 @@ def register_menu_items():
     ]
 
 
+@hookimpl
+def startup(app):
+    from core.access.services import can_see_sensitive
+
+    # templates show a sensitive field only when this says so; see core/templates/core/macros.html
+    app.add_template_global(can_see_sensitive)
+
+
 def register_dashboard_widgets():
     return [
         DashboardWidget(
