@@ -28,6 +28,7 @@ from core.plugins import ModuleInfo
 CORE_AREAS: tuple[str, ...] = (
     "core.web.plugin",
     "core.security.plugin",
+    "core.audit.plugin",
     "core.access.plugin",
     "core.lookups.plugin",
     "core.jobs.plugin",

@@ -24,7 +24,7 @@ class User(UserMixin, db.Model):
     #: full name shown on records the user touched
     name: Mapped[str] = mapped_column(String(200))
     #: Argon2id hash; empty until the user sets a password through their emailed link
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255), info={"audit": "redact"})
     #: deactivated users cannot log in but keep their history
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)

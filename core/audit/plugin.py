@@ -1,0 +1,26 @@
+"""Hook implementations of the audit area: its permissions, screens and the always-on change capture."""
+
+from __future__ import annotations
+
+from core.audit import capture, models  # noqa: F401  (the audit table is part of the core's metadata)
+from core.extensions import hookimpl
+from core.plugins import ModuleInfo, Permission
+
+MODULE = ModuleInfo(
+    name="audit",
+    label="Audit",
+    description="An append-only record of who viewed, changed, exported or broke glass on which record.",
+)
+
+# always on: the capture is attached when the core areas load, not left to configuration
+capture.install()
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("admin.audit.view", "Search the audit trail"),
+        Permission(
+            "people.audit.view", "See who has viewed or changed a person's records", default_roles=("section_manager",)
+        ),
+    ]
