@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         ReportSpec,
         Tab,
         TeamType,
+        TimelineEntry,
     )
 
 
@@ -105,6 +106,11 @@ def has_working_relationship(user: Any, person_id: int) -> bool | None:
 
 
 @hookspec
+def timeline_entries(person_id: int) -> list[TimelineEntry]:
+    """Return this module's entries for a person's timeline (cases, visits, letters); the person page sorts them."""
+
+
+@hookspec
 def load_demo_data() -> None:
     """Add realistic demo records for this module; ``ppp demo`` calls it in load order and re-runs add no duplicates."""
 
@@ -128,3 +134,18 @@ def user_created(user: Any) -> None:
 @hookspec
 def job_finished(run: Any) -> None:
     """A background job run finished or failed; ``run.status`` says which."""
+
+
+@hookspec
+def person_created(person: Any) -> None:
+    """A person record was created."""
+
+
+@hookspec
+def person_updated(person: Any) -> None:
+    """A person's details (names, date of birth, demographics, restriction) were changed."""
+
+
+@hookspec
+def person_merged(target: Any, source: Any) -> None:
+    """A duplicate person record was merged: re-point your records from ``source.id`` to ``target.id``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from core.extensions import hookimpl
@@ -18,6 +19,7 @@ __all__ = [
     "ReportSpec",
     "Tab",
     "TeamType",
+    "TimelineEntry",
     "hookimpl",
 ]
 
@@ -108,6 +110,22 @@ class Tab:
     permission: str
     render: Callable[[Any], Any]
     order: int = 100
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event on a person's timeline, returned by ``timeline_entries``, e.g. a case opened or a visit made."""
+
+    #: when it happened: an aware time, or a date for things known only to the day
+    when: datetime | date
+    #: the module (or core area) it comes from, e.g. "cases"; the page filters by this
+    module: str
+    #: a stable machine name for the kind of entry, e.g. "case_opened"
+    kind: str
+    title: str
+    #: where to read more, or None
+    url: str | None = None
+    summary: str = ""
 
 
 @dataclass(frozen=True)
