@@ -131,7 +131,7 @@ def modules():
     """Inspect modules."""
 
 
-@modules.command("list")
+@modules.command("list", with_appcontext=False)  # must work when plugins.toml stops start-up
 def modules_list() -> None:
     """List every available module, whether it is enabled, its version and what it requires."""
     import os

@@ -114,8 +114,12 @@ def downgrade(app: Flask, name: str, revision: str) -> None:
 
 def revision(app: Flask, name: str, message: str, autogenerate: bool) -> None:
     """Write a new migration for one lineage; the first one of a module starts its branch."""
+    for module in app.extensions["ppp"].modules:
+        if module.name == name:  # a module's first revision creates its migrations/versions folder
+            (Path(module.plugin.__file__).resolve().parent / "migrations" / "versions").mkdir(
+                parents=True, exist_ok=True
+            )
     item = lineage(app, name)
-    item.versions.mkdir(parents=True, exist_ok=True)
     config = alembic_config(item)
     script = ScriptDirectory.from_config(config)
     first = not script.get_heads()

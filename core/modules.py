@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.metadata
+import inspect
 import tomllib
 import types
 import typing
@@ -117,6 +118,8 @@ class Registry:
             raise RegistryFrozenError(
                 f'Cannot register {self.kind} "{key}" after start-up: return it from the {self.hook} hook instead.'
             )
+        if key in self._items and self._owners[key] == owner:
+            raise StartupError(f'Module "{owner}" registers the {self.kind} "{key}" twice: remove one.')
         if key in self._items:
             raise StartupError(
                 f'Modules "{self._owners[key]}" and "{owner}" both register the {self.kind} "{key}": '
@@ -340,6 +343,8 @@ def _matches(value: Any, hint: Any) -> bool:
 
 
 def _describe(hint: Any) -> str:
+    if typing.get_origin(hint) is not None:  # list[str], int | None: the name alone would hide the item type
+        return str(hint).replace("typing.", "")
     return getattr(hint, "__name__", None) or str(hint)
 
 
@@ -382,9 +387,7 @@ def load_modules(app, enabled: list[str] | None) -> ModuleSystem:
         try:
             pm.register(module.plugin, name=module.name)
         except pluggy.PluginValidationError as exc:
-            raise StartupError(
-                f'Module "{module.name}" has a hook implementation that does not match its spec ({exc}).'
-            ) from exc
+            raise StartupError(f'Module "{module.name}" {_signature_problem(module.plugin, exc)}') from exc
         for caller in pm.get_hookcallers(module.plugin) or []:
             if caller.spec is None:
                 raise StartupError(
@@ -396,6 +399,23 @@ def load_modules(app, enabled: list[str] | None) -> ModuleSystem:
     _check_tables(system)
     _merge_contributions(system)
     return system
+
+
+def _signature_problem(plugin: types.ModuleType, error: pluggy.PluginValidationError) -> str:
+    """Say which hook implementation takes an argument its spec does not offer, in one line."""
+    for name in dir(plugin):
+        function = getattr(plugin, name)
+        spec = getattr(hookspecs, name, None)
+        if not hasattr(spec, "ppp_spec") or not hasattr(function, "ppp_impl"):
+            continue
+        offered = list(inspect.signature(spec).parameters)
+        unknown = [arg for arg in inspect.signature(function).parameters if arg not in offered]
+        if unknown:
+            return (
+                f'hook "{name}" takes {", ".join(unknown)}, which its spec does not offer '
+                f'(it offers: {", ".join(offered) or "nothing"}): fix the signature as in docs/plugins.md.'
+            )
+    return f"has a hook implementation that does not match its spec ({' '.join(str(error).split())})."
 
 
 def _check_tables(system: ModuleSystem) -> None:

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from core.errors import StartupError
@@ -35,6 +36,7 @@ def init_shell(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     app.add_template_filter(london_date)
     app.add_template_filter(london_datetime)
+    app.add_template_global(render_slot)
 
 
 def london_date(value) -> str:
@@ -53,6 +55,15 @@ def london_datetime(value) -> str:
     value = value.astimezone(LONDON)
     hour = value.hour % 12 or 12
     return f"{value.day} {value:%B %Y} at {hour}:{value:%M}{'am' if value.hour < 12 else 'pm'}"
+
+
+def render_slot(slot: str, **context) -> Markup:
+    """HTML from every module filling a named slot (see docs/ARCHITECTURE.md), joined in load order."""
+    from core import module_system
+
+    parts = module_system().collect("render_slot", slot=slot, context=context)
+    # a plain string is escaped: modules return Markup for HTML they built safely
+    return Markup("\n").join(html for _owner, html in parts if html is not None)
 
 
 def check_access_rules(app: Flask) -> None:
