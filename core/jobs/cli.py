@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import click
@@ -51,14 +52,28 @@ def list_jobs() -> None:
 
 @jobs.command("run")
 @click.argument("name")
+@click.option(
+    "-a", "--argument", "arguments", multiple=True, metavar="KEY=VALUE",
+    help="A keyword argument for the job; VALUE is read as JSON when it can be (42, true), else as text.",
+)
 @with_appcontext
-def run_job(name: str) -> None:
+def run_job(name: str, arguments: tuple[str, ...]) -> None:
     """Queue a job now (or run it in-process without Redis)."""
     try:
-        run = services.enqueue(name)
+        run = services.enqueue(name, dict(_parse_argument(item) for item in arguments))
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from exc
     db.session.commit()
     click.echo(f"Run {run.id} of {name}: {run.status}.")
     if run.status == "failed":
         raise SystemExit(1)
+
+
+def _parse_argument(item: str) -> tuple[str, object]:
+    key, equals, value = item.partition("=")
+    if not equals or not key.isidentifier():
+        raise click.BadParameter(f'"{item}" should be KEY=VALUE, e.g. -a person_id=42', param_hint="--argument")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from croniter import croniter
-from flask import current_app, g
+from flask import Flask, current_app, g
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.extensions import db
 from core.jobs.models import JobRun
@@ -76,13 +78,14 @@ def enqueue(
         triggered_by_id=triggered_by_id,
         scheduled_for=scheduled_for,
         retry_of_id=retry_of_id,
+        enqueued_at=utcnow(),
     )
     db.session.add(run)
     db.session.flush()
     if redis_connection() is None:
         _run_in_process(run, spec)
     else:
-        _push_after_commit(run.id, spec.queue)
+        _push_after_commit(run, spec.queue)
     return run
 
 
@@ -97,23 +100,67 @@ def retry(run: JobRun) -> JobRun:
     )
 
 
-def _push_after_commit(run_id: int, queue: str) -> None:
-    # the worker must not look for the run before it is committed, nor run one that was rolled back
+#: session.info key holding the runs to put on their queues when the session's outermost transaction commits
+_PENDING_PUSHES = "ppp_jobs_pending_pushes"
+
+
+@dataclass(frozen=True)
+class _PendingPush:
+    run_id: int
+    rq_job_id: str
+    queue: str
+    #: the innermost transaction the run was written in; rolling back it or any enclosing one cancels the push
+    transaction: SessionTransaction
+    app: Flask
+
+
+def rq_job_id(run: JobRun) -> str:
+    """The rq job id of a run: the same run is never queued twice, and a recreated database cannot reuse one."""
+    return f"{current_app.config['JOB_QUEUE_PREFIX']}-run-{run.id}-{run.enqueued_at:%Y%m%d%H%M%S%f}"
+
+
+def _push_after_commit(run: JobRun, queue: str) -> None:
+    # the worker must not look for the run before it is committed, nor run one that was rolled back;
+    # releasing a savepoint is not a commit, and rolling one back cancels only the runs written inside it
     session = db.session()
-    app = current_app._get_current_object()
-
-    @event.listens_for(session, "after_commit", once=True)
-    def push(_session):
-        with app.app_context():
-            push_to_queue(run_id, queue)
-
-    @event.listens_for(session, "after_soft_rollback", once=True)
-    def forget(_session, _previous):
-        if event.contains(session, "after_commit", push):
-            event.remove(session, "after_commit", push)
+    pending = session.info.get(_PENDING_PUSHES)
+    if pending is None:
+        pending = session.info[_PENDING_PUSHES] = []
+        event.listen(session, "after_commit", _push_pending)
+        event.listen(session, "after_soft_rollback", _forget_rolled_back)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    pending.append(
+        _PendingPush(run.id, rq_job_id(run), queue, transaction, current_app._get_current_object())
+    )
 
 
-def push_to_queue(run_id: int, queue: str) -> None:
+def _push_pending(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released; the outer transaction can still roll back
+    pending = session.info.get(_PENDING_PUSHES, [])
+    pushes, pending[:] = list(pending), []
+    for push in pushes:
+        with push.app.app_context():
+            try:
+                push_to_queue(push.run_id, push.queue, push.rq_job_id)
+            except Exception:  # the data is committed; an unreachable Redis must not turn that into an error page
+                log.exception("run %s is recorded but could not be queued", push.run_id)
+
+
+def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING_PUSHES, [])
+    pending[:] = [push for push in pending if not _within(push.transaction, rolled_back)]
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def push_to_queue(run_id: int, queue: str, job_id: str) -> None:
     """Put a recorded run on its rq queue; a second push of the same run is ignored."""
     from rq import Queue
     from rq.exceptions import DuplicateJobError
@@ -123,7 +170,7 @@ def push_to_queue(run_id: int, queue: str) -> None:
         rq_queue.enqueue(
             "core.jobs.services.perform",
             run_id,
-            job_id=f"{current_app.config['JOB_QUEUE_PREFIX']}-run-{run_id}",
+            job_id=job_id,
             unique=True,
             result_ttl=86400,
             failure_ttl=7 * 86400,
@@ -137,11 +184,16 @@ def perform(run_id: int) -> None:
     run = db.session.get(JobRun, run_id)
     if run is None or run.status in ("finished", "failed"):
         return  # a duplicate delivery of a run that already ended
-    spec = job_spec(run.job_name)
     run.status = "started"
     run.started_at = utcnow()
     db.session.commit()
     clock = time.perf_counter()
+    try:
+        spec = job_spec(run.job_name)
+    except KeyError as exc:  # the worker runs a different plugins.toml from the app that queued the run
+        _finish(run, "failed", clock, error=f"{exc.args[0]} Enable its module on the worker, then retry.")
+        db.session.commit()
+        return
     g.ppp_actor = run.triggered_by
     try:
         result = spec.func(**run.arguments)

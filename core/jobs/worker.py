@@ -28,9 +28,11 @@ class AppContextMixin:
                 db.session.remove()
 
     def fork_work_horse(self, job, queue):
-        # a forked child must not share the parent's database sockets (ckan/ckan#3243)
+        # a forked child must not share the parent's database sockets (ckan/ckan#3243): hand this context's
+        # connection back to the pool first, so that dispose closes it rather than leaving it open across the fork
         with self.app.app_context():
             self.app.extensions["ppp"].pm.hook.before_fork()
+            db.session.remove()
             db.engine.dispose()
         return super().fork_work_horse(job, queue)
 
