@@ -27,6 +27,12 @@ ENVIRONMENT_VARIABLES = {
     "MAIL_PASSWORD": "MAIL_PASSWORD",
     "MAIL_USE_TLS": "MAIL_USE_TLS",
     "MAIL_FROM": "MAIL_FROM",
+    "MAIL_OUTBOX": "MAIL_OUTBOX",
+    "PPP_SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
+    "PPP_SESSION_ABSOLUTE_HOURS": "SESSION_ABSOLUTE_HOURS",
+    "PPP_INVITE_EXPIRY_DAYS": "INVITE_EXPIRY_DAYS",
+    "PPP_LOGIN_THROTTLE_ATTEMPTS": "LOGIN_THROTTLE_ATTEMPTS",
+    "PPP_LOGIN_THROTTLE_MINUTES": "LOGIN_THROTTLE_MINUTES",
 }
 
 #: every setting the core knows, with its default and what it is for (docs/configuration is generated from this)
@@ -46,6 +52,12 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "MAIL_PASSWORD": (None, "SMTP password"),
     "MAIL_USE_TLS": (True, "use STARTTLS for SMTP"),
     "MAIL_FROM": ("ppp@localhost", "sender address for mail"),
+    "MAIL_OUTBOX": (None, "folder for mail when MAIL_SERVER is unset; default <instance>/outbox"),
+    "SESSION_IDLE_MINUTES": (30, "sign a user out after this many minutes without a request"),
+    "SESSION_ABSOLUTE_HOURS": (12, "sign a user out this many hours after they signed in, however active"),
+    "INVITE_EXPIRY_DAYS": (7, "days a new user's set-your-password link stays valid"),
+    "LOGIN_THROTTLE_ATTEMPTS": (5, "failed sign-ins for one account or from one address before sign-in is refused"),
+    "LOGIN_THROTTLE_MINUTES": (15, "the window those failures are counted in, and how long sign-in is then refused"),
 }
 
 _INSECURE_KEYS = {"", "dev", "secret", "changeme", "change-me", "development"}

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app, g, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -128,3 +128,29 @@ class KnownPermission(db.Model):
 
     def __repr__(self) -> str:
         return f"<KnownPermission {self.name}>"
+
+
+class LoginAttempt(db.Model):
+    """One try at signing in, kept for a day so repeated failures for an account or from an address are refused."""
+
+    __tablename__ = "security_login_attempt"
+    #: sign-ins are audited explicitly; this bookkeeping is not worth an audit row each
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    #: the email address typed, lower-case; it need not belong to a user, so unknown addresses are throttled too
+    email: Mapped[str] = mapped_column(String(254))
+    #: the address the attempt came from
+    ip_address: Mapped[str] = mapped_column(String(45))
+    #: "failed", "succeeded" or "throttled" (refused without checking the password)
+    outcome: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (
+        Index("ix_security_login_attempt_email_attempted_at", "email", "attempted_at"),
+        Index("ix_security_login_attempt_ip_address_attempted_at", "ip_address", "attempted_at"),
+        Index("ix_security_login_attempt_attempted_at", "attempted_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<LoginAttempt {self.id} {self.email} {self.ip_address} {self.outcome}>"

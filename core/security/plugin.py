@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.extensions import db, hookimpl, login_manager
-from core.plugins import ModuleInfo, Permission
+from core.plugins import MenuItem, ModuleInfo, Permission
 
 MODULE = ModuleInfo(
     name="security", label="Security", description="User accounts, logging in, roles and permissions."
@@ -19,7 +19,7 @@ def load_user(user_id: str):
 
 @hookimpl
 def register_blueprints():
-    from core.security import views  # noqa: F401  (routes attach to the blueprint on import)
+    from core.security import user_admin, views  # noqa: F401  (routes attach to the blueprint on import)
     from core.security.blueprint import bp
 
     return [bp]
@@ -31,6 +31,19 @@ def register_permissions():
         Permission("admin.users.manage", "Create, edit, deactivate and reactivate users"),
         Permission("admin.roles.manage", "Define roles and the permissions they hold"),
     ]
+
+
+@hookimpl
+def register_menu_items():
+    return [MenuItem("Users", "security.users", "admin.users.manage", order=870)]
+
+
+@hookimpl
+def startup(app):
+    from core.security.views import end_stale_session
+
+    # deactivated, idle and too-old sessions end on their next request
+    app.before_request(end_stale_session)
 
 
 @hookimpl
