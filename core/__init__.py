@@ -41,8 +41,8 @@ def create_app(config: dict[str, Any] | None = None, modules: list[str] | None =
     app.extensions["ppp"] = system
     _register_blueprints(app, system)
     system.collect("register_commands", cli=app.cli)
-    system.collect("startup", app=app)
     system.freeze()
+    system.collect("startup", app=app)  # after the freeze, as the spec promises: startup reads, never registers
     return app
 
 
