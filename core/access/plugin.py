@@ -49,6 +49,7 @@ def startup(app):
     app.add_template_global(can_see_sensitive)
 
 
+@hookimpl
 def register_dashboard_widgets():
     return [
         DashboardWidget(
