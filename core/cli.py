@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 
 from core.errors import StartupError
 
@@ -18,8 +18,25 @@ def _create_app():
     return create_app()
 
 
+class PPPGroup(FlaskGroup):
+    """Flask's command group without its --app, --env-file and --debug options (ppp always builds its own app)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.params = [param for param in self.params if param.name not in {"app", "env_file", "debug"}]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # help still lists the core commands when start-up fails, and says why in one line, not Flask's traceback
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except StartupError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=PPPGroup,
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,
@@ -60,6 +77,7 @@ def db():
 def db_upgrade() -> None:
     """Upgrade the core then each enabled module, then sync lookups and roles; a second run changes nothing."""
     from core import database
+    from core.cases import configuration as case_types
     from core.extensions import db as sqla
     from core.lookups import services as lookups
     from core.security import services as security
@@ -67,7 +85,10 @@ def db_upgrade() -> None:
     database.upgrade(current_app, echo=click.echo)
     counts = lookups.sync()
     grants = security.sync_roles()
+    types = case_types.sync()
     sqla.session.commit()
+    if types["added"] or types["relabelled"]:
+        click.echo(f"Case types from modules: {types['added']} added, {types['relabelled']} relabelled.")
     click.echo(f"Database is up to date. Lookups: {counts['added']} added. Role grants: {grants} added.")
 
 
@@ -187,3 +208,7 @@ def main() -> None:
     except StartupError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
