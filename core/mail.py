@@ -31,7 +31,8 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
-    message.set_content(body)
+    # plain 7bit keeps a long link on one line in the .eml, so a developer can copy it from the file
+    message.set_content(body, cte="7bit" if body.isascii() else None)
     return message
 
 
