@@ -1,0 +1,254 @@
+"""Person search over 1,000,000 people on PostgreSQL: the people service against the bare SQL of the same search.
+
+Generates the people in the database itself (generate_series, no round trips), then times name-part searches through
+``core.people.services.search_people`` (permission check, search, each person's current home, the audit row) and the
+same search as bare SQL on the same connection, in the same run. Prints the median and 95th percentile of each,
+their ratio, and the targets: service p95 within 2x the bare query's and under 100 ms.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/ppp_bench .venv/bin/python bench/person_search.py
+
+Use a database of its own: the script migrates it and adds the people once (about a minute); later runs reuse them.
+Searches run in a transaction that is rolled back, so the audit table does not grow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask import g  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from core import create_app, database  # noqa: E402
+from core.extensions import db  # noqa: E402
+from core.people import services  # noqa: E402
+from core.people.models import Person  # noqa: E402
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+#: given names and family names, most common first; generation picks early ones more often, as real registers do
+FIRST_NAMES = _words(
+    "Oliver George Harry Jack Noah Charlie Jacob Thomas William James Joshua Daniel Samuel Joseph David Michael John "
+    "Robert Peter Paul Mark Richard Stephen Andrew Christopher Anthony Kevin Gary Ian Simon Matthew Adam Ryan Liam "
+    "Mohammed Muhammad Ahmed Ali Amir Hassan Imran Raj Sanjay Arjun Ravi Kwame Kofi Chinedu Tomasz Piotr Jakub Marek "
+    "Andrei Ion Patrick Sean Declan Rhys Dylan Owen Gareth Winston Derek Leon Callum Ewan Angus Finlay Kieran Connor "
+    "Amelia Olivia Isla Ava Emily Sophie Grace Lily Chloe Mia Jessica Ella Charlotte Lucy Sarah Emma Hannah Laura "
+    "Rebecca Rachel Amy Jennifer Elizabeth Margaret Susan Patricia Linda Karen Helen Ruth Anne Ann Joanne Julie Claire "
+    "Nicola Louise Michelle Amanda Fatima Aisha Ayesha Zainab Maryam Priya Anjali Sunita Mei Lin Grace Abena Chioma "
+    "Agnieszka Katarzyna Dorota Elena Maria Ioana Siobhan Aoife Niamh Bethan Cerys Megan Eilidh Morag Bridget Dolores"
+)
+LAST_NAMES = _words(
+    "Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright Walker "
+    "White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill Ward Morris "
+    "Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis Parker Price Bennett Young "
+    "Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy Miller Cox Richards Khan Marshall "
+    "Anderson Simpson Ellis Adams Singh Begum Wilkinson Foster Chapman Powell Webb Rogers Gray Mason Ali Hunt Hussain "
+    "Campbell Matthews Owen Palmer Holmes Mills Barnes Knight Lloyd Butler Russell Barker Fisher Stevens Jenkins Murray "
+    "Dixon Harvey Graham Pearson Ahmed Fletcher Walsh Kaur Gibson Howard Andrews Stewart Elliott Reynolds Saunders "
+    "Payne Fox Ford Pearce Day Brooks West Lawrence Cole Atkinson Bradley Spencer Gill Dawson Ball Burton O'Brien "
+    "Watts Rose Booth Perry Ryan Grant Wells Armstrong Francis Rees Hayes Hart Hudson Newman Barrett Webster Hunter "
+    "Gregory Carr Lowe Page Marsh Riley Dunn Woods Parsons Berry Stone Reid Holland Hawkins Harding Porter Robertson "
+    "Newton Oliver Reed Kennedy Williamson Bird Gardner Shah Dean Lane Cooke Bates Henderson Parry Burgess Bishop "
+    "Walton Burns Nicholson Shepherd Ross Cross Long Freeman Warren Nicholls Hamilton Byrne Sutton McDonald Yates "
+    "Hodgson Robson Curtis Hopkins O'Connor Harper Coleman Watkins Moss McCarthy Chambers O'Neill Griffin Sharp "
+    "Hardy Wheeler Potter Osborne Johnston Gordon Doyle Wallace George Jordan Hutchinson Rowe Burke May Pritchard "
+    "Gilbert Willis Higgins Read Miles Stevenson Stephenson Hammond Arnold Buckley Walters Hewitt Barber Nelson Slater "
+    "Austin Sullivan Whitehead Mann Frost Lambert Stephens Blake Akhtar Lynch Goodwin Barton Woodward Thomson Cunningham "
+    "Quinn Barnett Baxter Bibi Clayton Nash Greenwood Jennings Holt Kemp Poole Gallagher Bond Stokes Tucker Davidson "
+    "Fowler Heath Norman Middleton Lee Banks Nowak Kowalski Mensah Okafor Okonkwo Adeyemi Chen Wong Nguyen Holloway"
+)
+#: a quarter of family names come from these halves (Ashworth, Blackmore, ...), for the long tail of rare names
+NAME_STARTS = _words(
+    "Ash Black Brad Brook Cald Cart Chad Craw Dun Elm Fair Farn Green Hat Hay Holl Kirk Lang Mar Mid Mill Nor Pen "
+    "Ray Red Ring Rush Shel Stan Stock Thorn Wad Walm Whit Win Wood Ald Bram Bur"
+)
+NAME_ENDS = _words("worth more ley ton field ford well wick by ham hurst dale wood cliffe stone bridge brook land")
+
+#: (kind, words typed) as staff type them: common and rare family names, parts of names, two words, and slips
+QUERIES = (
+    ("name part", "smith"),
+    ("name part", "holloway"),
+    ("name part", "okonkwo"),
+    ("name part", "patel"),
+    ("name part", "ann"),
+    ("name part", "john smith"),
+    ("name part", "margaret hol"),
+    ("name part", "khan"),
+    ("similar names", "smyth"),
+    ("similar names", "jonson"),
+    ("similar names", "wiliams"),
+    ("similar names", "mohamed hussain"),
+)
+
+
+def database_url() -> str:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL"))
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=25, help="times each query runs each way")
+    arguments = parser.parse_args()
+    if not arguments.database_url or not arguments.database_url.startswith("postgres"):
+        parser.exit(2, "Set BENCH_DATABASE_URL (or --database-url) to a PostgreSQL database of its own.\n")
+    return arguments
+
+
+def sql_array(words: tuple[str, ...]) -> str:
+    return "ARRAY[" + ", ".join("'" + word.replace("'", "''") + "'" for word in words) + "]"
+
+
+def generate(count: int) -> float:
+    """Add count people in one statement; names skewed towards the common ones, as in a real register."""
+    started = time.perf_counter()
+    first, last = sql_array(FIRST_NAMES), sql_array(LAST_NAMES)
+    starts, ends = sql_array(NAME_STARTS), sql_array(NAME_ENDS)
+    db.session.execute(text("SELECT setseed(0.2026)"))
+    db.session.execute(
+        text(
+            f"""
+            INSERT INTO person (first_names, last_name, preferred_name, date_of_birth, interpreter_required, restricted,
+                                search_name, safeguarding_notes, created_at, updated_at, version)
+            SELECT f, l, p, d, false, false,
+                   lower(replace(f || ' ' || l || coalesce(' ' || p, ''), '''', '')), '', now(), now(), 1
+            FROM (
+                -- the powers give the most common names about the shares they have in England and Wales:
+                -- Smith 1.3% of people, Oliver and Amelia about 2%
+                SELECT ({first})[1 + floor(power(random(), 1.25) * {len(FIRST_NAMES)})::int] AS f,
+                       CASE WHEN random() < 0.75
+                            THEN ({last})[1 + floor(power(random(), 1.29) * {len(LAST_NAMES)})::int]
+                            ELSE ({starts})[1 + floor(random() * {len(NAME_STARTS)})::int]
+                                 || ({ends})[1 + floor(random() * {len(NAME_ENDS)})::int]
+                       END AS l,
+                       CASE WHEN random() < 0.08 THEN ({first})[1 + floor(random() * {len(FIRST_NAMES)})::int] END AS p,
+                       date '1925-01-01' + floor(random() * 36500)::int AS d
+                FROM generate_series(1, :count)
+            ) AS generated
+            """
+        ),
+        {"count": count},
+    )
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE person"))
+    return time.perf_counter() - started
+
+
+def bench_user():
+    from core.security.models import Role, RolePermission, User
+
+    user = db.session.scalar(select(User).where(User.email == "bench@example.org"))
+    if user is None:
+        role = Role(code="bench_search", name="Bench search", grants=[RolePermission(permission="people.view")])
+        user = User(email="bench@example.org", name="Bench", roles=[role])
+        db.session.add(user)
+        db.session.commit()
+    return user
+
+
+def bare_sql(words: str, similar: bool) -> tuple[str, dict]:
+    """The search as a person would write it by hand: the same conditions, order and page size."""
+    conditions, params = [], {}
+    for index, word in enumerate(services.normalise_name(words).split()):
+        params[f"w{index}"] = word
+        params[f"p{index}"] = f"%{word}%"
+        if similar:
+            conditions.append(f"(search_name LIKE %(p{index})s OR search_name %%> %(w{index})s)")
+        else:
+            conditions.append(f"search_name LIKE %(p{index})s")
+    order = "last_name, first_names, id"
+    if similar:
+        similarity = " + ".join(f"word_similarity(%(w{index})s, search_name)" for index in range(len(params) // 2))
+        order = f"{similarity} DESC, {order}"
+    columns = ", ".join(column.name for column in Person.__table__.columns)
+    return (
+        f"SELECT {columns} FROM person WHERE merged_into_id IS NULL AND {' AND '.join(conditions)} "
+        f"ORDER BY {order} LIMIT {services.PAGE_SIZE + 1}",
+        params,
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    arguments = database_url()
+    app = create_app(
+        config={"PPP_ENV": "development", "DATABASE_URL": arguments.database_url, "SECRET_KEY": "bench-" * 8,
+                "REDIS_URL": None},
+        modules=[],
+    )
+    with app.app_context():
+        database.upgrade(app, echo=print)
+        have = db.session.scalar(select(func.count()).select_from(Person))
+        if have == 0:
+            print(f"Generating {arguments.people:,} people ...", flush=True)
+            print(f"  generated in {generate(arguments.people):.1f} s")
+        elif have < arguments.people:
+            sys.exit(f"The database holds {have:,} people, fewer than {arguments.people:,}: use an empty database.")
+        people = db.session.scalar(select(func.count()).select_from(Person))
+        print(f"People in the database: {people:,}")
+        g.ppp_actor = bench_user()
+        connection = db.session.connection()
+        raw = connection.connection.driver_connection  # the same psycopg connection the service uses
+
+        service_times: dict[str, list[float]] = {kind: [] for kind, _ in QUERIES}
+        bare_times: dict[str, list[float]] = {kind: [] for kind, _ in QUERIES}
+        found: dict[str, int] = {}
+        # one untimed pass warms the caches both ways
+        for round_number in range(arguments.rounds + 1):
+            for kind, words in QUERIES:
+                similar = kind == "similar names"
+                started = time.perf_counter()
+                page = services.search_people(services.SearchCriteria(name=words, similar=similar))
+                service = time.perf_counter() - started
+                sql, params = bare_sql(words, page.similar)
+                started = time.perf_counter()
+                with raw.cursor() as cursor:
+                    if page.similar:
+                        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                                       (str(services.WORD_SIMILARITY),))
+                    cursor.execute(sql, params)
+                    rows = cursor.fetchall()
+                bare = time.perf_counter() - started
+                if round_number:
+                    service_times[kind].append(service * 1000)
+                    bare_times[kind].append(bare * 1000)
+                found[words] = len(page.people)
+                assert [row[0] for row in rows][: services.PAGE_SIZE] == [p.id for p in page.people], words
+            db.session.rollback()  # drops the audit rows of the searches
+            g.ppp_actor = bench_user()
+            connection = db.session.connection()
+            raw = connection.connection.driver_connection
+
+        print()
+        print(f"Queries: {', '.join(repr(words) for _, words in QUERIES)}; {arguments.rounds} rounds each")
+        print(f"{'search':16} {'':8} {'median ms':>10} {'p95 ms':>10}")
+        every_service, every_bare = [], []
+        for kind in service_times:
+            for label, values in (("service", service_times[kind]), ("bare SQL", bare_times[kind])):
+                print(f"{kind:16} {label:8} {statistics.median(values):10.2f} {percentile(values, 0.95):10.2f}")
+            every_service += service_times[kind]
+            every_bare += bare_times[kind]
+        service_p95, bare_p95 = percentile(every_service, 0.95), percentile(every_bare, 0.95)
+        ratio = service_p95 / bare_p95
+        print()
+        print(f"all searches     service  median {statistics.median(every_service):.2f} ms, p95 {service_p95:.2f} ms")
+        print(f"all searches     bare SQL median {statistics.median(every_bare):.2f} ms, p95 {bare_p95:.2f} ms")
+        print(f"p95 ratio service / bare SQL: {ratio:.2f}   (target: at most 2.00)   {'met' if ratio <= 2 else 'MISSED'}")
+        print(f"service p95: {service_p95:.2f} ms   (target: under 100 ms)   {'met' if service_p95 < 100 else 'MISSED'}")
+        if ratio > 2 or service_p95 >= 100:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
