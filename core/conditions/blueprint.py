@@ -1,0 +1,5 @@
+"""URL rules for recording system conditions and counting them."""
+
+from flask import Blueprint
+
+bp = Blueprint("conditions", __name__)
