@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from core.api.conventions import PPPApi
 from core.config import load_config
 from core.database import configure_engine
 from core.errors import StartupError
@@ -75,7 +75,7 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.extensions["ppp_api"] = Api(app, spec_kwargs={"servers": [{"url": "/"}]})
+    app.extensions["ppp_api"] = PPPApi(app, spec_kwargs={"servers": [{"url": "/"}], "security": [{"bearerAuth": []}]})
 
 
 def _register_blueprints(app: Flask, system: ModuleSystem) -> None:

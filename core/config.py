@@ -33,6 +33,10 @@ ENVIRONMENT_VARIABLES = {
     "PPP_INVITE_EXPIRY_DAYS": "INVITE_EXPIRY_DAYS",
     "PPP_LOGIN_THROTTLE_ATTEMPTS": "LOGIN_THROTTLE_ATTEMPTS",
     "PPP_LOGIN_THROTTLE_MINUTES": "LOGIN_THROTTLE_MINUTES",
+    "PPP_API_TOKEN_DEFAULT_DAYS": "API_TOKEN_DEFAULT_DAYS",
+    "PPP_API_TOKEN_MAX_DAYS": "API_TOKEN_MAX_DAYS",
+    "PPP_API_RATE_LIMIT_PER_MINUTE": "API_RATE_LIMIT_PER_MINUTE",
+    "PPP_WEBHOOK_TIMEOUT_SECONDS": "WEBHOOK_TIMEOUT_SECONDS",
 }
 
 #: every setting the core knows, with its default and what it is for (docs/configuration is generated from this)
@@ -58,6 +62,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "INVITE_EXPIRY_DAYS": (7, "days a new user's set-your-password link stays valid"),
     "LOGIN_THROTTLE_ATTEMPTS": (5, "failed sign-ins for one account or from one address before sign-in is refused"),
     "LOGIN_THROTTLE_MINUTES": (15, "the window those failures are counted in, and how long sign-in is then refused"),
+    "API_TOKEN_DEFAULT_DAYS": (90, "days a new personal API token lasts unless its maker chooses otherwise"),
+    "API_TOKEN_MAX_DAYS": (365, "the longest a personal API token may last"),
+    "API_RATE_LIMIT_PER_MINUTE": (600, "API requests one token may make in a minute before 429; 0 for no limit"),
+    "WEBHOOK_TIMEOUT_SECONDS": (10, "how long a webhook receiver has to answer before the attempt counts as failed"),
 }
 
 _INSECURE_KEYS = {"", "dev", "secret", "changeme", "change-me", "development"}

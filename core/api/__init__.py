@@ -1,0 +1,1 @@
+"""The REST API for integrators: personal API tokens, the OpenAPI document, shared conventions and webhooks."""
