@@ -19,6 +19,8 @@ ACTIONS: tuple[str, ...] = (
     "view",
     "export",
     "break_glass",
+    "search",
+    "merge",
     "login",
     "login_failed",
     "login_throttled",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.audit import capture, models  # noqa: F401  (the audit table is part of the core's metadata)
 from core.extensions import hookimpl
-from core.plugins import ModuleInfo, Permission
+from core.plugins import MenuItem, ModuleInfo, Permission
 
 MODULE = ModuleInfo(
     name="audit",
@@ -24,3 +24,16 @@ def register_permissions():
             "people.audit.view", "See who has viewed or changed a person's records", default_roles=("section_manager",)
         ),
     ]
+
+
+@hookimpl
+def register_blueprints():
+    from core.audit import views  # noqa: F401  (routes attach to the blueprint on import)
+    from core.audit.blueprint import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_menu_items():
+    return [MenuItem("Audit", "audit.search", "admin.audit.view", order=920)]

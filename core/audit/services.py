@@ -29,6 +29,22 @@ PERSON_VIEW = "people.audit.view"
 #: the audit search screen never pages further than this many rows per page
 MAX_PER_PAGE = 200
 
+#: how each core action reads on screen
+ACTION_LABELS: dict[str, str] = {
+    "create": "Created",
+    "update": "Changed",
+    "delete": "Deleted",
+    "view": "Viewed",
+    "export": "Exported",
+    "break_glass": "Broke glass",
+    "login": "Signed in",
+    "login_failed": "Sign-in failed",
+    "login_throttled": "Sign-in refused: too many attempts",
+    "logout": "Signed out",
+    "password_reset_requested": "Asked to reset password",
+    "password_changed": "Changed password",
+}
+
 _MODULE_ACTION = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
 
 
@@ -58,9 +74,14 @@ class AuditPage:
         return self.page > 1
 
 
+def is_module_action(action: str) -> bool:
+    """Whether an action is named like a module's own, ``<module>.<action>``."""
+    return bool(_MODULE_ACTION.match(action))
+
+
 def check_action(action: str) -> None:
     """Refuse an action that is neither a core action nor namespaced ``<module>.<action>``."""
-    if action not in ACTIONS and not _MODULE_ACTION.match(action):
+    if action not in ACTIONS and not is_module_action(action):
         raise AuditError(
             f'Unknown audit action "{action}": use one of {", ".join(ACTIONS)}, '
             f'or a module action named "<module>.<action>".'
@@ -228,5 +249,22 @@ def break_glass_events(since: datetime | None = None, limit: int = 500) -> list[
 
 
 def entity_types() -> Sequence[str]:
-    """Every table that can appear as a record type in the audit, for the search form."""
-    return sorted({mapper.local_table.name for mapper in db.Model.registry.mappers if mapper.class_ is not AuditEvent})
+    """Every table whose changes the audit captures, for the search form's record type list."""
+    from core.audit.capture import audited
+
+    return sorted(
+        {mapper.local_table.name for mapper in db.Model.registry.mappers if audited(mapper) is not None}
+    )
+
+
+def users_to_search_by() -> list:
+    """Every user, active or not, by name: the people whose actions the audit can be searched for."""
+    from core.security.models import User
+
+    authorize(VIEW)
+    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
+
+
+def action_label(action: str) -> str:
+    """An action in plain English for the audit screens; a module's own action is shown as its name."""
+    return ACTION_LABELS.get(action, action)
