@@ -7,6 +7,8 @@ PORT ?= 5000
 .PHONY: run test install assets lint bench clean
 
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+		|| { echo "PPP needs Python 3.11 or newer: run make with PYTHON=python3.12 (or another)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -77,6 +77,7 @@ def db():
 def db_upgrade() -> None:
     """Upgrade the core then each enabled module, then sync lookups and roles; a second run changes nothing."""
     from core import database
+    from core.cases import configuration as case_types
     from core.extensions import db as sqla
     from core.lookups import services as lookups
     from core.security import services as security
@@ -84,7 +85,10 @@ def db_upgrade() -> None:
     database.upgrade(current_app, echo=click.echo)
     counts = lookups.sync()
     grants = security.sync_roles()
+    types = case_types.sync()
     sqla.session.commit()
+    if types["added"] or types["relabelled"]:
+        click.echo(f"Case types from modules: {types['added']} added, {types['relabelled']} relabelled.")
     click.echo(f"Database is up to date. Lookups: {counts['added']} added. Role grants: {grants} added.")
 
 

@@ -17,13 +17,19 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from core.plugins import (
+        ConditionTypeSeed,
         DashboardWidget,
+        DemandCategorySeed,
+        DemandTypeSeed,
+        IntentionTypeSeed,
         JobSpec,
         LookupSeed,
         MenuItem,
         Permission,
         ReportSpec,
         Tab,
+        TaskCategorySeed,
+        TaskTypeSeed,
         TeamType,
         TimelineEntry,
     )
@@ -80,6 +86,13 @@ def register_tabs() -> list[Tab]:
 @hookspec
 def register_dashboard_widgets() -> list[DashboardWidget]:
     """Return panels for the home dashboard."""
+
+
+@hookspec
+def register_case_types() -> list[
+    DemandCategorySeed | DemandTypeSeed | TaskCategorySeed | TaskTypeSeed | IntentionTypeSeed | ConditionTypeSeed
+]:
+    """Return this department's default case types, which ``ppp db upgrade`` adds when missing and never deletes."""
 
 
 @hookspec
@@ -149,3 +162,13 @@ def person_updated(person: Any) -> None:
 @hookspec
 def person_merged(target: Any, source: Any) -> None:
     """A duplicate person record was merged: re-point your records from ``source.id`` to ``target.id``."""
+
+
+@hookspec
+def case_opened(case: Any) -> None:
+    """A case was opened with its first demand; automatic intentions for it already exist."""
+
+
+@hookspec
+def case_closed(case: Any) -> None:
+    """A case was closed; ``case.closed_at`` and ``case.close_reason`` say when and why."""

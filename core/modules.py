@@ -31,8 +31,15 @@ CORE_AREAS: tuple[str, ...] = (
     "core.security.plugin",
     "core.audit.plugin",
     "core.access.plugin",
+    "core.places.plugin",
+    "core.people.plugin",
     "core.lookups.plugin",
     "core.jobs.plugin",
+    "core.api.plugin",
+    "core.cases.plugin",
+    "core.activities.plugin",
+    "core.intentions.plugin",
+    "core.conditions.plugin",
 )
 
 #: names a module may not take, because core areas, URLs or tables already use them

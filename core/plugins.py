@@ -10,7 +10,11 @@ from typing import Any
 from core.extensions import hookimpl
 
 __all__ = [
+    "ConditionTypeSeed",
     "DashboardWidget",
+    "DemandCategorySeed",
+    "DemandTypeSeed",
+    "IntentionTypeSeed",
     "JobSpec",
     "LookupSeed",
     "MenuItem",
@@ -18,6 +22,8 @@ __all__ = [
     "Permission",
     "ReportSpec",
     "Tab",
+    "TaskCategorySeed",
+    "TaskTypeSeed",
     "TeamType",
     "TimelineEntry",
     "hookimpl",
@@ -149,3 +155,74 @@ class TeamType:
     description: str = ""
     #: when True, the module shows its records only to members of teams of this type working with them
     scopes_records: bool = False
+
+
+# --- default case types a module contributes through register_case_types ---------------------------------------
+# each is inserted into the contributing module's department by ``ppp db upgrade`` when missing; administrators'
+# later edits are kept and nothing is ever deleted (see docs/plugins.md, "Case types")
+
+
+@dataclass(frozen=True)
+class DemandCategorySeed:
+    """A group of demand types, e.g. ``DemandCategorySeed("waste", "Waste and recycling")``."""
+
+    #: stable code within the module's department
+    code: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DemandTypeSeed:
+    """A kind of demand, classed as value demand or failure demand, within a category of the same module."""
+
+    code: str
+    label: str
+    #: code of a DemandCategorySeed the same module registers
+    category: str
+    #: "value": what the customer wants from the service; "failure": demand caused by a failure to do something
+    #: or to do it right
+    kind: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TaskCategorySeed:
+    """A group of task types, e.g. ``TaskCategorySeed("visits", "Visits")``."""
+
+    code: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TaskTypeSeed:
+    """A kind of task within a category of the same module, e.g. a home visit or a phone call."""
+
+    code: str
+    label: str
+    #: code of a TaskCategorySeed the same module registers
+    category: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class IntentionTypeSeed:
+    """A kind of follow-up, optionally created by itself when a case with one of the given demand types opens."""
+
+    code: str
+    label: str
+    description: str = ""
+    #: codes of the same module's demand types whose new cases get one of these, assigned to the case owner
+    created_for: tuple[str, ...] = ()
+    #: calendar days after the case opens that the automatic intention is due
+    due_days: int = 0
+
+
+@dataclass(frozen=True)
+class ConditionTypeSeed:
+    """A kind of system condition: something that gets in the way of doing the job, e.g. "IT system down"."""
+
+    code: str
+    label: str
+    description: str = ""

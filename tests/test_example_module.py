@@ -92,8 +92,11 @@ def test_disabling_the_module_removes_its_routes_and_leaves_its_table_and_notes(
         security.sync_roles()
         # the caseworker role received the notes permissions when they first appeared
         g.ppp_actor = security.create_user("priya@example.org", "Priya Shah", role_codes=("caseworker",))
-        notes.write_note("Ada Jones, 14 Mill Lane", lookups.value("notes.note_type", "home_visit").id,
-                         "Boiler fixed; agreed to call again on Friday.")
+        notes.write_note(
+            "Ada Jones, 14 Mill Lane",
+            lookups.value("notes.note_type", "home_visit").id,
+            "Boiler fixed; agreed to call again on Friday.",
+        )
         db.session.commit()
         db.engine.dispose()
 
@@ -133,7 +136,12 @@ def test_downgrading_the_lineage_to_base_drops_only_its_table(tmp_path):
 @pytest.fixture(scope="module")
 def notes_lineage(database_url):
     """The session's test database with the notes lineage upgraded; downgraded and forgotten again afterwards."""
-    config = {"PPP_ENV": "test", "SECRET_KEY": TEST_SECRET, "DATABASE_URL": database_url, "PPP_EXTRA_MODULES": EXAMPLE}
+    config = {
+        "PPP_ENV": "test",
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": database_url,
+        "PPP_EXTRA_MODULES": EXAMPLE,
+    }
     app = create_app(config=config, modules=["notes"])
     upgrade(app)
     yield
@@ -173,11 +181,14 @@ class TestNotesModule:
         form = client.get("/notes/new").get_data(as_text=True)
         assert "How did the contact take place?" in form
         assert "Home visit" in form
-        response = client.post("/notes/new", data={
-            "about": "Ada Jones, 14 Mill Lane",
-            "note_type": note_type("home_visit"),
-            "body": "Boiler fixed; agreed to call again on Friday.",
-        })
+        response = client.post(
+            "/notes/new",
+            data={
+                "about": "Ada Jones, 14 Mill Lane",
+                "note_type": note_type("home_visit"),
+                "body": "Boiler fixed; agreed to call again on Friday.",
+            },
+        )
 
         assert response.status_code == 302
         assert response.headers["Location"] == "/notes/"
@@ -185,8 +196,11 @@ class TestNotesModule:
         assert "Note about Ada Jones, 14 Mill Lane saved." in page
         assert "Boiler fixed; agreed to call again on Friday." in page
         saved = db.session.scalars(select(Note)).one()
-        assert (saved.about, saved.note_type.code, saved.written_by_id) == ("Ada Jones, 14 Mill Lane", "home_visit",
-                                                                            priya.id)
+        assert (saved.about, saved.note_type.code, saved.written_by_id) == (
+            "Ada Jones, 14 Mill Lane",
+            "home_visit",
+            priya.id,
+        )
 
     def test_incomplete_note_shows_the_error_summary(self, client, login_as):
         login_as("notes.note.view", "notes.note.write")
@@ -206,7 +220,9 @@ class TestNotesModule:
         retired.active = False
         db.session.flush()
 
-        response = client.post("/notes/new", data={"about": "Ada Jones", "note_type": retired.id, "body": "Wrote."})
+        response = client.post(
+            "/notes/new", data={"about": "Ada Jones", "note_type": retired.id, "body": "Wrote."}
+        )
 
         assert response.status_code == 400
         assert "Select how the contact took place" in response.get_data(as_text=True)
@@ -216,8 +232,10 @@ class TestNotesModule:
         login_as("notes.note.view")
 
         assert client.get("/notes/new").status_code == 403
-        response = client.post("/notes/new", data={"about": "Ada Jones", "note_type": note_type("phone_call"),
-                                                   "body": "Rang her."})
+        response = client.post(
+            "/notes/new",
+            data={"about": "Ada Jones", "note_type": note_type("phone_call"), "body": "Rang her."},
+        )
 
         assert response.status_code == 403
         assert "You do not have permission to see this page" in response.get_data(as_text=True)
@@ -240,8 +258,9 @@ class TestNotesModule:
 
         assert '<a class="govuk-link" href="/admin/lookups/notes.note_type">Note types</a>' in index
         assert "How the contact a note records took place." in index
-        assert [label in values for label in ("Phone call", "Home visit", "Office visit", "Email or letter")] == [
-            True] * 4
+        assert [
+            label in values for label in ("Phone call", "Home visit", "Office visit", "Email or letter")
+        ] == [True] * 4
 
     def test_archive_job_runs_from_the_jobs_screen_and_is_logged(self, client, login_as):
         check_archive_job(client, login_as, run_jobs=lambda: None)
@@ -262,7 +281,9 @@ class TestNotesModule:
         ]
         assert again == []
 
-    @pytest.mark.app_config(PPP_EXTRA_MODULES=EXAMPLE, PPP_MODULE_SETTINGS={"notes": {"archive_after_days": 30}})
+    @pytest.mark.app_config(
+        PPP_EXTRA_MODULES=EXAMPLE, PPP_MODULE_SETTINGS={"notes": {"archive_after_days": 30}}
+    )
     def test_retention_period_comes_from_plugins_toml(self, app):
         write("Ada Jones", "Five weeks ago", written_at=utcnow() - timedelta(days=35))
         write("Bob Patel", "Three weeks ago", written_at=utcnow() - timedelta(days=21))
@@ -270,8 +291,9 @@ class TestNotesModule:
         run = jobs.enqueue("notes.archive")
 
         assert run.result == {"archived": 1}
-        assert [note.about for note in db.session.scalars(select(Note).where(Note.archived_at.is_(None)))] == [
-            "Bob Patel"]
+        assert [
+            note.about for note in db.session.scalars(select(Note).where(Note.archived_at.is_(None)))
+        ] == ["Bob Patel"]
 
 
 def check_archive_job(client, login_as, run_jobs) -> None:

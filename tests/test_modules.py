@@ -37,11 +37,14 @@ from core.plugins import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def plugin(name: str, *, requires: tuple[str, ...] = (), settings: type | None = None, **hooks) -> types.ModuleType:
+def plugin(
+    name: str, *, requires: tuple[str, ...] = (), settings: type | None = None, **hooks
+) -> types.ModuleType:
     """A throwaway module: a plugin module object with MODULE and the given functions as hook implementations."""
     module = types.ModuleType(f"throwaway_{name}.plugin")
-    module.MODULE = ModuleInfo(name=name, label=name.replace("_", " ").capitalize(), requires=requires,
-                               settings=settings)
+    module.MODULE = ModuleInfo(
+        name=name, label=name.replace("_", " ").capitalize(), requires=requires, settings=settings
+    )
     for hook_name, function in hooks.items():
         setattr(module, hook_name, hookimpl(function))
     return module
@@ -90,13 +93,20 @@ def test_plugins_toml_listing_a_module_twice_stops_startup(tmp_path, test_config
     plugins_file.write_text('enabled = ["rota", "rota"]\n')
 
     with pytest.raises(StartupError) as caught:
-        create_app(config={**test_config, "PLUGINS_FILE": str(plugins_file),
-                           "PPP_EXTRA_MODULES": {"rota": plugin("rota")}})
+        create_app(
+            config={
+                **test_config,
+                "PLUGINS_FILE": str(plugins_file),
+                "PPP_EXTRA_MODULES": {"rota": plugin("rota")},
+            }
+        )
 
     assert one_line(str(caught.value)).endswith('module "rota" is listed twice in "enabled": remove one.')
 
 
-@pytest.mark.parametrize("command", [["db", "upgrade"], ["serve", "--port", "0"]], ids=["db upgrade", "serve"])
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["serve", "--port", "0"]], ids=["db upgrade", "serve"]
+)
 def test_ppp_command_exits_with_one_line_naming_the_unknown_module(tmp_path, command):
     plugins_file = tmp_path / "plugins.toml"
     plugins_file.write_text('enabled = ["atendance"]\n')
@@ -107,8 +117,14 @@ def test_ppp_command_exits_with_one_line_naming_the_unknown_module(tmp_path, com
         "DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.sqlite3'}",
     }
 
-    result = subprocess.run([Path(sys.executable).parent / "ppp", *command], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [Path(sys.executable).parent / "ppp", *command],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1, result.stderr
@@ -126,8 +142,10 @@ def test_missing_required_module_stops_startup(make_app):
 
 
 def test_requirement_cycle_stops_startup(make_app):
-    extra = {"arrears": plugin("arrears", requires=("tenancies",)),
-             "tenancies": plugin("tenancies", requires=("arrears",))}
+    extra = {
+        "arrears": plugin("arrears", requires=("tenancies",)),
+        "tenancies": plugin("tenancies", requires=("arrears",)),
+    }
 
     message = one_line(startup_error(make_app, ["arrears", "tenancies"], extra))
 
@@ -189,7 +207,9 @@ def test_plugin_without_module_info_stops_startup(make_app):
 
 
 def test_misspelt_hook_stops_startup(make_app):
-    extra = {"arrears": plugin("arrears", register_permision=lambda: [Permission("arrears.view", "See arrears")])}
+    extra = {
+        "arrears": plugin("arrears", register_permision=lambda: [Permission("arrears.view", "See arrears")])
+    }
 
     message = one_line(startup_error(make_app, ["arrears"], extra))
 
@@ -203,7 +223,11 @@ def test_hook_with_an_argument_the_spec_lacks_stops_startup(make_app):
     def register_commands(cli, app):
         return None
 
-    message = one_line(startup_error(make_app, ["arrears"], {"arrears": plugin("arrears", register_commands=register_commands)}))
+    message = one_line(
+        startup_error(
+            make_app, ["arrears"], {"arrears": plugin("arrears", register_commands=register_commands)}
+        )
+    )
 
     assert message.startswith('Module "arrears" hook "register_commands" takes app')
     assert "docs/plugins.md" in message
@@ -219,8 +243,13 @@ def test_module_may_not_take_a_reserved_name(make_app):
 
 
 def test_same_permission_twice_stops_startup(make_app):
-    twice = plugin("arrears", register_permissions=lambda: [Permission("arrears.view", "See arrears"),
-                                                             Permission("arrears.view", "See arrears again")])
+    twice = plugin(
+        "arrears",
+        register_permissions=lambda: [
+            Permission("arrears.view", "See arrears"),
+            Permission("arrears.view", "See arrears again"),
+        ],
+    )
 
     message = one_line(startup_error(make_app, ["arrears"], {"arrears": twice}))
 
@@ -233,7 +262,9 @@ def test_permission_outside_the_module_namespace_stops_startup(make_app):
 
     message = one_line(startup_error(make_app, ["arrears"], {"arrears": thief}))
 
-    assert message == 'Module "arrears" permission "admin.users.manage" must start with "arrears.": rename it.'
+    assert (
+        message == 'Module "arrears" permission "admin.users.manage" must start with "arrears.": rename it.'
+    )
 
 
 def test_same_lookup_list_twice_stops_startup(make_app):
@@ -250,13 +281,17 @@ def test_lookup_list_outside_the_module_namespace_stops_startup(make_app):
 
     message = one_line(startup_error(make_app, ["arrears"], {"arrears": thief}))
 
-    assert message == 'Module "arrears" lookup list "people.contact_type" must start with "arrears.": rename it.'
+    assert (
+        message == 'Module "arrears" lookup list "people.contact_type" must start with "arrears.": rename it.'
+    )
 
 
 def test_two_modules_registering_the_same_route_name_stops_startup(make_app):
     # "rent" may name a blueprint "rent_arrears", which is also the name a module called "rent_arrears" must use
     extra = {
-        "rent": plugin("rent", register_blueprints=lambda: [blueprint_with_page("rent_arrears", "/rent/arrears")]),
+        "rent": plugin(
+            "rent", register_blueprints=lambda: [blueprint_with_page("rent_arrears", "/rent/arrears")]
+        ),
         "rent_arrears": plugin(
             "rent_arrears", register_blueprints=lambda: [blueprint_with_page("rent_arrears", "/rent-arrears")]
         ),
@@ -264,11 +299,16 @@ def test_two_modules_registering_the_same_route_name_stops_startup(make_app):
 
     message = one_line(startup_error(make_app, ["rent", "rent_arrears"], extra))
 
-    assert message == 'Modules "rent" and "rent_arrears" both register routes named "rent_arrears": rename one blueprint.'
+    assert (
+        message
+        == 'Modules "rent" and "rent_arrears" both register routes named "rent_arrears": rename one blueprint.'
+    )
 
 
 def test_blueprint_not_named_after_its_module_stops_startup(make_app):
-    extra = {"arrears": plugin("arrears", register_blueprints=lambda: [blueprint_with_page("debts", "/debts")])}
+    extra = {
+        "arrears": plugin("arrears", register_blueprints=lambda: [blueprint_with_page("debts", "/debts")])
+    }
 
     message = one_line(startup_error(make_app, ["arrears"], extra))
 
@@ -287,7 +327,11 @@ def test_two_modules_serving_the_same_url_stops_startup(make_app):
 
 
 def test_module_serving_a_core_url_stops_startup(make_app):
-    extra = {"arrears": plugin("arrears", register_blueprints=lambda: [blueprint_with_page("arrears", "/admin/lookups")])}
+    extra = {
+        "arrears": plugin(
+            "arrears", register_blueprints=lambda: [blueprint_with_page("arrears", "/admin/lookups")]
+        )
+    }
 
     message = one_line(startup_error(make_app, ["arrears"], extra))
 
@@ -300,7 +344,10 @@ def test_api_blueprint_outside_its_prefix_stops_startup(make_app):
 
     message = one_line(startup_error(make_app, ["arrears"], extra))
 
-    assert message == 'Module "arrears" API blueprint "arrears_api" must sit under /api/v1/arrears: set its url_prefix.'
+    assert (
+        message
+        == 'Module "arrears" API blueprint "arrears_api" must sit under /api/v1/arrears: set its url_prefix.'
+    )
 
 
 def test_menu_item_naming_an_unknown_permission_stops_startup(make_app):
@@ -315,7 +362,10 @@ def test_menu_item_naming_an_unknown_permission_stops_startup(make_app):
 
     message = one_line(startup_error(make_app, ["arrears"], extra))
 
-    assert message == 'The menu item "Arrears" needs permission "arrears.cases.view", which no module registers: fix the name.'
+    assert (
+        message
+        == 'The menu item "Arrears" needs permission "arrears.cases.view", which no module registers: fix the name.'
+    )
 
 
 def test_route_without_an_access_rule_stops_startup(make_app):
@@ -324,7 +374,11 @@ def test_route_without_an_access_rule_stops_startup(make_app):
         bp.add_url_rule("/", "index", lambda: "open to anyone")
         return [bp]
 
-    message = one_line(startup_error(make_app, ["arrears"], {"arrears": plugin("arrears", register_blueprints=register_blueprints)}))
+    message = one_line(
+        startup_error(
+            make_app, ["arrears"], {"arrears": plugin("arrears", register_blueprints=register_blueprints)}
+        )
+    )
 
     assert message.startswith('Route "arrears.index" has no access rule')
 
@@ -354,7 +408,10 @@ def misnamed_model():
 def test_table_without_the_module_prefix_stops_startup(make_app, misnamed_model):
     message = one_line(startup_error(make_app, ["sample"], {"sample": plugin("sample")}))
 
-    assert message == 'Module "sample" defines table "sampel_entry" without its "sample_" prefix: rename the table.'
+    assert (
+        message
+        == 'Module "sample" defines table "sampel_entry" without its "sample_" prefix: rename the table.'
+    )
 
 
 # --- settings --------------------------------------------------------------------------------------------------
@@ -389,8 +446,13 @@ def test_settings_from_plugins_toml_override_defaults(tmp_path, test_config):
         'enabled = ["arrears"]\n\n[arrears]\nfirst_letter_after_days = 21\nstages = ["letter", "visit"]\n'
     )
 
-    app = create_app(config={**test_config, "PLUGINS_FILE": str(plugins_file),
-                             "PPP_EXTRA_MODULES": arrears_with_settings()})
+    app = create_app(
+        config={
+            **test_config,
+            "PLUGINS_FILE": str(plugins_file),
+            "PPP_EXTRA_MODULES": arrears_with_settings(),
+        }
+    )
 
     settings = module_system(app).settings("arrears")
     assert settings.first_letter_after_days == 21
@@ -401,17 +463,27 @@ def test_settings_from_plugins_toml_override_defaults(tmp_path, test_config):
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
-        ({"first_leter_after_days": 21},
-         'Module "arrears" has no setting "first_leter_after_days" (it has: first_letter_after_days, team, '
-         "send_letters, stages): fix plugins.toml."),
-        ({"first_letter_after_days": "21"},
-         'Module "arrears" setting "first_letter_after_days" should be int, not \'21\': fix plugins.toml.'),
-        ({"first_letter_after_days": True},
-         'Module "arrears" setting "first_letter_after_days" should be int, not True: fix plugins.toml.'),
-        ({"send_letters": "yes"},
-         'Module "arrears" setting "send_letters" should be bool, not \'yes\': fix plugins.toml.'),
-        ({"stages": ["letter", 2]},
-         'Module "arrears" setting "stages" should be list[str], not [\'letter\', 2]: fix plugins.toml.'),
+        (
+            {"first_leter_after_days": 21},
+            'Module "arrears" has no setting "first_leter_after_days" (it has: first_letter_after_days, team, '
+            "send_letters, stages): fix plugins.toml.",
+        ),
+        (
+            {"first_letter_after_days": "21"},
+            'Module "arrears" setting "first_letter_after_days" should be int, not \'21\': fix plugins.toml.',
+        ),
+        (
+            {"first_letter_after_days": True},
+            'Module "arrears" setting "first_letter_after_days" should be int, not True: fix plugins.toml.',
+        ),
+        (
+            {"send_letters": "yes"},
+            'Module "arrears" setting "send_letters" should be bool, not \'yes\': fix plugins.toml.',
+        ),
+        (
+            {"stages": ["letter", 2]},
+            'Module "arrears" setting "stages" should be list[str], not [\'letter\', 2]: fix plugins.toml.',
+        ),
     ],
     ids=["unknown key", "string for int", "bool for int", "string for bool", "wrong list item"],
 )
@@ -437,7 +509,9 @@ def test_settings_table_for_a_module_without_settings_stops_startup(make_app):
 
 def test_installed_package_is_found_through_the_entry_point_group(make_app, monkeypatch):
     # what `pip install ppp-notes` does: the package's metadata names its plugin in the ppp.modules group
-    installed = importlib.metadata.EntryPoint(name="notes", value="tests.example_module.plugin", group=ENTRY_POINT_GROUP)
+    installed = importlib.metadata.EntryPoint(
+        name="notes", value="tests.example_module.plugin", group=ENTRY_POINT_GROUP
+    )
     real_entry_points = importlib.metadata.entry_points
 
     def entry_points(**selection):
@@ -461,12 +535,18 @@ def test_modules_list_shows_an_installed_module_and_whether_it_is_enabled(tmp_pa
 
     from core.cli import cli
 
-    installed = importlib.metadata.EntryPoint(name="notes", value="tests.example_module.plugin", group=ENTRY_POINT_GROUP)
+    installed = importlib.metadata.EntryPoint(
+        name="notes", value="tests.example_module.plugin", group=ENTRY_POINT_GROUP
+    )
     real_entry_points = importlib.metadata.entry_points
     monkeypatch.setattr(
-        importlib.metadata, "entry_points",
-        lambda **selection: importlib.metadata.EntryPoints([installed])
-        if selection.get("group") == ENTRY_POINT_GROUP else real_entry_points(**selection),
+        importlib.metadata,
+        "entry_points",
+        lambda **selection: (
+            importlib.metadata.EntryPoints([installed])
+            if selection.get("group") == ENTRY_POINT_GROUP
+            else real_entry_points(**selection)
+        ),
     )
     plugins_file = tmp_path / "plugins.toml"
     plugins_file.write_text('enabled = ["notes", "atendance"]\n')
@@ -527,16 +607,23 @@ def publish_rota() -> dict:
 
 ROTA = plugin(
     "rota",
-    register_permissions=lambda: [Permission("rota.shift.view", "See the rota", default_roles=("caseworker",))],
-    register_lookups=lambda: [LookupSeed("rota.shift_type", "Shift types", [("early", "Early"), ("late", "Late")])],
+    register_permissions=lambda: [
+        Permission("rota.shift.view", "See the rota", default_roles=("caseworker",))
+    ],
+    register_lookups=lambda: [
+        LookupSeed("rota.shift_type", "Shift types", [("early", "Early"), ("late", "Late")])
+    ],
     register_blueprints=lambda: [_rota_blueprint()],
     register_api_blueprints=lambda: [_rota_api()],
     register_menu_items=lambda: [MenuItem("Rota", "rota.index", "rota.shift.view")],
-    register_jobs=lambda: [JobSpec("rota.publish", publish_rota, "Publish next week's rota", cron="0 18 * * 5")],
+    register_jobs=lambda: [
+        JobSpec("rota.publish", publish_rota, "Publish next week's rota", cron="0 18 * * 5")
+    ],
     register_reports=lambda: [ReportSpec("rota.hours", "Hours worked", "rota.shift.view", "rota.index")],
     register_tabs=lambda: [Tab("person", "rota.shifts", "Shifts", "rota.shift.view", lambda person: "")],
-    register_dashboard_widgets=lambda: [DashboardWidget("rota.today", "On shift today", "rota.shift.view",
-                                                        lambda user: "")],
+    register_dashboard_widgets=lambda: [
+        DashboardWidget("rota.today", "On shift today", "rota.shift.view", lambda user: "")
+    ],
     register_commands=lambda cli: cli.add_command(rota_cli),
 )
 

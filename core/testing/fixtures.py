@@ -124,6 +124,7 @@ class TestConnection:
     @contextmanager
     def bind(self, app) -> Iterator[None]:
         """Push an app context whose sessions use the shared connection."""
+        from core.cases import configuration as case_types
         from core.lookups import services as lookups
         from core.security import services as security
 
@@ -137,6 +138,7 @@ class TestConnection:
             try:
                 lookups.sync()
                 security.sync_roles()
+                case_types.sync()
                 _db.session.flush()
                 yield
             finally:

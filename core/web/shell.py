@@ -146,7 +146,9 @@ def _problem(status: int, title: str, detail: str, **extra):
 def _http_error(error: HTTPException):
     status = error.code or 500
     if is_api_request():
-        return _problem(status, error.name, error.description or "")
+        from core.api.conventions import problem_for_http_error
+
+        return problem_for_http_error(error)
     title = ERROR_TITLES.get(status, error.name)
     return render_template("core/error.html", status=status, title=title, detail=error.description), status
 
