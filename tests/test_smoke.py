@@ -32,3 +32,17 @@ def test_menu_shows_only_permitted_items(client, login_as):
     assert "Jobs" in page
     assert "Lookup lists" not in page
     assert client.get("/admin/lookups/").status_code == 403
+
+
+def test_pages_carry_council_branding_not_the_crown(client, login_as):
+    """The crown, the OGL licence logo and GDS Transport are reserved for gov.uk."""
+    login_as()
+    page = client.get("/").get_data(as_text=True)
+    login = client.get("/login").get_data(as_text=True)
+
+    for html in (page, login):
+        assert "govuk-footer__crown" not in html
+        assert "govuk-footer__licence-logo" not in html
+        assert "govuk-logo" not in html
+        assert "Example Council · built on PPP" in html
+    assert "GDS Transport" not in (client.get("/static/dist/app.css").get_data(as_text=True))
