@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -27,9 +28,9 @@ def gazetteer():
 
 
 @gazetteer.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
+    "--format", "fmt", metavar="FORMAT",
     help="abp: AddressBase Premium CSV (no header row); os-open-uprn: OS Open UPRN CSV (coordinates only).",
 )
 @click.option(
@@ -38,7 +39,7 @@ def gazetteer():
 )
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1), help="Rows per write.")
 @with_appcontext
-def import_file(file: Path, fmt: str, create_missing: bool, batch_size: int) -> None:
+def import_file(file: Path, fmt: str | None, create_missing: bool, batch_size: int) -> None:
     """Import FILE in one transaction: all of it is applied, or (on an error or Ctrl-C) none of it.
 
     Rejected rows are reported on stderr with their line numbers and listed in the summary; the command exits
@@ -46,12 +47,24 @@ def import_file(file: Path, fmt: str, create_missing: bool, batch_size: int) -> 
     """
     from core.places import services
 
+    # checked here rather than by click, so each mistake is one line, like every other ppp error
+    if not fmt:
+        raise click.ClickException(f"Give the file's format: {' or '.join(f'--format {name}' for name in FORMATS)}.")
+    if fmt not in FORMATS:
+        raise click.ClickException(f'Unknown format "{fmt}": use {" or ".join(FORMATS)}.')
+    if not file.is_file():
+        reason = "it is a folder" if file.is_dir() else "No such file or directory"
+        raise click.ClickException(f"Cannot open {file}: {reason}.")
     started = time.monotonic()
+    stderr = sys.stderr
 
     def rejected(line: int, reason: str) -> None:
         click.echo(f"\nline {line}: {reason}", err=True)
 
-    with click.progressbar(length=file.stat().st_size, label=f"Reading {file.name}", file=click.get_text_stream("stderr")) as bar:
+    # off a terminal (cron, a pipe) the bar is left out, so the output is only what happened
+    with click.progressbar(
+        length=file.stat().st_size, label=f"Reading {file.name}", file=stderr, hidden=not stderr.isatty()
+    ) as bar:
         try:
             run = services.import_gazetteer(
                 file,
@@ -63,7 +76,7 @@ def import_file(file: Path, fmt: str, create_missing: bool, batch_size: int) -> 
                 on_stage=lambda message: click.echo(f"\n{message}…", err=True),
             )
         except GazetteerError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(f"{exc} Nothing was changed.") from exc
     _summary(run, time.monotonic() - started)
 
 

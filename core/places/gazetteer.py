@@ -156,7 +156,7 @@ def _coordinate(value: str, column: str, bounds: tuple[float, float]) -> str:
     except ValueError:
         raise RowError(f"{column} {value!r} is not a number") from None
     if not bounds[0] <= number <= bounds[1]:
-        raise RowError(f"{column} {value} is outside {bounds[0]:g} to {bounds[1]:g}")
+        raise RowError(f"{column} {value} is outside {bounds[0]:.15g} to {bounds[1]:.15g}")
     return value
 
 

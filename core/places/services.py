@@ -235,7 +235,7 @@ def _parse_decimal(raw: Any, label: str, bounds: tuple[float, float], places: in
     except InvalidOperation:
         raise ValueError(f"{label} must be a number") from None
     if not number.is_finite() or not bounds[0] <= number <= bounds[1]:
-        raise ValueError(f"{label} must be between {bounds[0]:g} and {bounds[1]:g}")
+        raise ValueError(f"{label} must be between {bounds[0]:.15g} and {bounds[1]:.15g}")
     return number.quantize(Decimal(1).scaleb(-places))
 
 
