@@ -77,6 +77,8 @@ class MenuItem:
     endpoint: str
     permission: str
     order: int = 100
+    #: "main" for the navigation bar; "admin" for the Administration page, which the bar links to once
+    section: str = "main"
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,21 @@ def test_wrong_password_shows_error_summary(client, create_user):
 
 
 def test_menu_shows_only_permitted_items(client, login_as):
-    login_as("admin.jobs.view")
+    login_as("admin.jobs.view", "people.view")
     page = client.get("/").get_data(as_text=True)
-    assert "Jobs" in page
-    assert "Lookup lists" not in page
+    assert 'href="/people/"' in page
+    assert 'href="/admin/"' in page  # the bar links to the administration page once
+    assert "Jobs" not in page
+    administration = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/jobs/"' in administration
+    assert "Lookup lists" not in administration
     assert client.get("/admin/lookups/").status_code == 403
+
+
+def test_staff_without_administration_tasks_get_no_administration_link(client, login_as):
+    login_as("people.view")
+    assert "Administration" not in client.get("/").get_data(as_text=True)
+    assert "You have no administration tasks" in client.get("/admin/").get_data(as_text=True)
 
 
 def test_pages_carry_council_branding_not_the_crown(client, login_as):

@@ -36,8 +36,8 @@ def register_blueprints():
 @hookimpl
 def register_menu_items():
     return [
-        MenuItem("Roles", "access.roles", "admin.roles.manage", order=880),
-        MenuItem("Teams", "access.teams", "admin.teams.manage", order=885),
+        MenuItem("Roles", "access.roles", "admin.roles.manage", order=880, section="admin"),
+        MenuItem("Teams", "access.teams", "admin.teams.manage", order=885, section="admin"),
     ]
 
 

@@ -39,7 +39,7 @@ def register_api_blueprints():
 def register_menu_items():
     return [
         MenuItem("API tokens", "api.tokens", "api.tokens.create", order=880),
-        MenuItem("Webhooks", "api.webhooks_index", "admin.webhooks.manage", order=920),
+        MenuItem("Webhooks", "api.webhooks_index", "admin.webhooks.manage", order=920, section="admin"),
     ]
 
 

@@ -36,4 +36,4 @@ def register_blueprints():
 
 @hookimpl
 def register_menu_items():
-    return [MenuItem("Audit", "audit.search", "admin.audit.view", order=920)]
+    return [MenuItem("Audit", "audit.search", "admin.audit.view", order=920, section="admin")]

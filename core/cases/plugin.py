@@ -57,7 +57,7 @@ def register_blueprints():
 def register_menu_items():
     return [
         MenuItem("Cases", "cases.index", "cases.view", order=20),
-        MenuItem("Case set-up", "case_types.index", "admin.case_types.manage", order=870),
+        MenuItem("Case set-up", "case_types.index", "admin.case_types.manage", order=870, section="admin"),
     ]
 
 

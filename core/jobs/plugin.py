@@ -28,7 +28,7 @@ def register_blueprints():
 
 @hookimpl
 def register_menu_items():
-    return [MenuItem("Jobs", "jobs.index", "admin.jobs.view", order=910)]
+    return [MenuItem("Jobs", "jobs.index", "admin.jobs.view", order=910, section="admin")]
 
 
 @hookimpl

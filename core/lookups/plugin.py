@@ -25,7 +25,7 @@ def register_blueprints():
 
 @hookimpl
 def register_menu_items():
-    return [MenuItem("Lookup lists", "lookups.index", "admin.lookups.manage", order=900)]
+    return [MenuItem("Lookup lists", "lookups.index", "admin.lookups.manage", order=900, section="admin")]
 
 
 @hookimpl

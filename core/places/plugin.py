@@ -37,7 +37,7 @@ def register_blueprints():
 def register_menu_items():
     return [
         MenuItem("Places", "places.search", "places.view", order=20),
-        MenuItem("Gazetteer imports", "places.imports", "places.gazetteer.import", order=905),
+        MenuItem("Gazetteer imports", "places.imports", "places.gazetteer.import", order=905, section="admin"),
     ]
 
 

@@ -35,7 +35,7 @@ def register_permissions():
 
 @hookimpl
 def register_menu_items():
-    return [MenuItem("Users", "security.users", "admin.users.manage", order=870)]
+    return [MenuItem("Users", "security.users", "admin.users.manage", order=870, section="admin")]
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import StartupError
 from core.permissions import access_rule, can
+from core.plugins import MenuItem
 from core.types import LONDON
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,10 @@ def _template_globals():
     system = module_system()
     menu = []
     if current_user.is_authenticated:
-        menu = [item for item in system.menu_items if can(item.permission)]
+        visible = [item for item in system.menu_items if can(item.permission)]
+        menu = [item for item in visible if item.section == "main"]
+        if any(item.section == "admin" for item in visible):
+            menu.append(MenuItem("Administration", "web.administration", "", order=1000))
     from flask import current_app
 
     return {

@@ -1,4 +1,4 @@
-"""The home dashboard and a health check for load balancers."""
+"""The home dashboard, the administration page and a health check for load balancers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ from core.web.blueprint import bp
 def home():
     widgets = [widget for widget in module_system().widgets if can(widget.permission)]
     return render_template("web/home.html", widgets=widgets)
+
+
+@bp.route("/admin/")
+@require_login
+def administration():
+    items = [item for item in module_system().menu_items if item.section == "admin" and can(item.permission)]
+    return render_template("web/administration.html", items=items)
 
 
 @bp.route("/healthz")
