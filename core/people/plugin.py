@@ -175,18 +175,13 @@ def register_blueprints():
 
 
 @hookimpl
-def register_api_blueprints():
-    from core.people.api import blp
-
-    return [blp]
-
-
-@hookimpl
 def register_menu_items():
     return [
         MenuItem("People", "people.search", "people.view", order=10),
-        MenuItem("Reference number types", "people.identifier_types", "people.identifier_types.manage", order=910, section="admin"),
-        MenuItem("Relationship types", "people.relationship_types", "people.relationship_types.manage", order=911, section="admin"),
+        MenuItem("Reference number types", "people.identifier_types", "people.identifier_types.manage", order=910,
+                 section="admin"),
+        MenuItem("Relationship types", "people.relationship_types", "people.relationship_types.manage", order=911,
+                 section="admin"),
     ]
 
 
