@@ -1,0 +1,1 @@
+"""Attendance payments: dated rates per paid half-day, payment runs, BACS files and cash envelopes."""
