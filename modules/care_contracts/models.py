@@ -1,0 +1,240 @@
+"""Care contracts tables; every table of this module starts with "care_contracts_"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.types import AwareDateTime, utcnow
+
+#: how often a contract scheme bills its funder: (code, label)
+BILLING_PERIODS = (("weekly", "Weekly"), ("four_weekly", "Four-weekly"), ("monthly", "Monthly"))
+#: who a funder is: (code, label); "private" funders are an establishment charging the service user
+FUNDER_KINDS = (("council", "Council"), ("nhs", "NHS body"), ("private", "Private (the service user pays)"))
+#: how a rate unit prices a service: (code, label)
+RATE_UNIT_KINDS = (
+    ("week", "Per week: a seventh of the rate for each chargeable day"),
+    ("day", "Per day or night: the rate for each chargeable day"),
+    ("hour", "Per hour: the planned hours of the weekly schedule"),
+    ("session", "Per session: each planned visit of the weekly schedule"),
+)
+
+
+class _Configured:
+    """Columns every configuration record shares: a stable code, a name, and retirement instead of deletion."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable machine name, e.g. "oak_lodge"; never changes once records use it
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    #: the name people see, e.g. "Oak Lodge Care Home"
+    name: Mapped[str] = mapped_column(String(200))
+    #: retired records stay on old contracts but are not offered for new ones
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.code}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Establishment(_Configured, db.Model):
+    """A care home, day centre or domiciliary branch that provides services under contracts."""
+
+    __tablename__ = "care_contracts_establishment"
+
+
+class Location(_Configured, db.Model):
+    """A building or site of an establishment, e.g. "Main house"."""
+
+    __tablename__ = "care_contracts_location"
+
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_establishment.id"), index=True)
+    establishment: Mapped[Establishment] = relationship(lazy="joined")
+
+
+class SubLocation(_Configured, db.Model):
+    """A floor, wing or unit of a location, e.g. "First floor"."""
+
+    __tablename__ = "care_contracts_sub_location"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_location.id"), index=True)
+    location: Mapped[Location] = relationship(lazy="joined")
+
+
+class Room(_Configured, db.Model):
+    """A room of a sub-location, holding one or more beds."""
+
+    __tablename__ = "care_contracts_room"
+
+    sub_location_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_sub_location.id"), index=True)
+    sub_location: Mapped[SubLocation] = relationship(lazy="joined")
+
+
+class Bed(_Configured, db.Model):
+    """A bed in a room; bed allocations place one service user in it at a time."""
+
+    __tablename__ = "care_contracts_bed"
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_room.id"), index=True)
+    room: Mapped[Room] = relationship(lazy="joined")
+
+
+class Funder(_Configured, db.Model):
+    """Who pays for a service: a council, an NHS body, or (private care) the establishment charging the person."""
+
+    __tablename__ = "care_contracts_funder"
+    __table_args__ = (
+        CheckConstraint("kind IN ('council', 'nhs', 'private')", name="kind"),
+        CheckConstraint("(kind = 'private') = (establishment_id IS NOT NULL)", name="private_is_establishment"),
+    )
+
+    #: council, nhs or private (see FUNDER_KINDS)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: for private funders, the establishment itself: its service users are charged
+    establishment_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_establishment.id"))
+    establishment: Mapped[Establishment | None] = relationship(lazy="joined")
+
+
+class ContractScheme(_Configured, db.Model):
+    """A framework under which an establishment is paid by a funder, and how it bills."""
+
+    __tablename__ = "care_contracts_contract_scheme"
+    __table_args__ = (CheckConstraint("billing_period IN ('weekly', 'four_weekly', 'monthly')", name="billing_period"),)
+
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_establishment.id"), index=True)
+    #: who pays for services under this scheme; filled into every person contract service and not changeable there
+    funder_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_funder.id"))
+    #: weekly, four_weekly or monthly (see BILLING_PERIODS)
+    billing_period: Mapped[str] = mapped_column(String(20), default="four_weekly")
+    #: the first day of a billing period, from which weekly and four-weekly periods are counted
+    period_anchor: Mapped[date] = mapped_column(Date)
+    #: the seed's "Updateable on Person Contract Service?": whether services may override the mapped finance code
+    finance_code_updateable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the funder asks the establishment to collect the service user's contribution (residential net billing)
+    collect_contribution: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the contribution collected is charged to the service user automatically
+    charge_contribution: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    establishment: Mapped[Establishment] = relationship(lazy="joined")
+    funder: Mapped[Funder] = relationship(lazy="joined")
+
+
+class Service(_Configured, db.Model):
+    """A kind of care provided, e.g. "Residential care" or "Home care"."""
+
+    __tablename__ = "care_contracts_service"
+
+
+class ServiceDetail(_Configured, db.Model):
+    """A finer description of a service, e.g. "Dementia" under "Residential care"."""
+
+    __tablename__ = "care_contracts_service_detail"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_service.id"), index=True)
+    service: Mapped[Service] = relationship(lazy="joined")
+
+
+class RateUnit(_Configured, db.Model):
+    """How a rate is expressed: per week, per day or night, per hour or per session."""
+
+    __tablename__ = "care_contracts_rate_unit"
+    __table_args__ = (CheckConstraint("kind IN ('week', 'day', 'hour', 'session')", name="kind"),)
+
+    #: week, day, hour or session (see RATE_UNIT_KINDS)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: the seed's "Time and Days?": rates in this unit carry time bands and days of the week
+    time_and_days: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContractService(_Configured, db.Model):
+    """A priced service an establishment offers under a contract scheme."""
+
+    __tablename__ = "care_contracts_contract_service"
+    __table_args__ = (CheckConstraint("standard_rate_pence >= 0", name="standard_rate_not_negative"),)
+
+    contract_scheme_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_contract_scheme.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_service.id"))
+    service_detail_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_service_detail.id"))
+    rate_unit_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_rate_unit.id"))
+    #: the seed's "Negotiated Rates Apply?": each person's service needs its own rates (the Rates tab)
+    negotiated_rates_apply: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the seed's "Rooms Apply?": services are residential and get a bed allocation
+    rooms_apply: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the rate charged when neither an override nor a negotiated rate applies, in pence per rate unit
+    standard_rate_pence: Mapped[int] = mapped_column(Integer, default=0)
+
+    contract_scheme: Mapped[ContractScheme] = relationship(lazy="joined")
+    service: Mapped[Service] = relationship(lazy="joined")
+    service_detail: Mapped[ServiceDetail | None] = relationship(lazy="joined")
+    rate_unit: Mapped[RateUnit] = relationship(lazy="joined")
+
+
+class EndReason(_Configured, db.Model):
+    """Why a service ended, with its charging rule: how many days after the end date are still charged."""
+
+    __tablename__ = "care_contracts_end_reason"
+    __table_args__ = (CheckConstraint("extra_days_charged >= 0", name="extra_days_not_negative"),)
+
+    #: days after the end date that are still charged, e.g. 3 after a death while the room is cleared
+    extra_days_charged: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AbsenceType(_Configured, db.Model):
+    """A kind of absence from a service, e.g. a hospital stay, with stepped charging rules."""
+
+    __tablename__ = "care_contracts_absence_type"
+
+    steps: Mapped[list[AbsenceChargeStep]] = relationship(
+        back_populates="absence_type", order_by="AbsenceChargeStep.from_day", cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class AbsenceChargeStep(db.Model):
+    """From a day of an absence onwards (day 1 is the first day away), the share of the charge still made."""
+
+    __tablename__ = "care_contracts_absence_charge_step"
+    __table_args__ = (
+        UniqueConstraint("absence_type_id", "from_day"),
+        CheckConstraint("from_day >= 1", name="from_day_positive"),
+        CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    absence_type_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_absence_type.id"), index=True)
+    #: the day of the absence this step starts on; it lasts until the next step's day
+    from_day: Mapped[int] = mapped_column(Integer)
+    #: percentage of the usual charge made for each day of this step
+    percent: Mapped[int] = mapped_column(Integer)
+
+    absence_type: Mapped[AbsenceType] = relationship(back_populates="steps")
+
+    def __repr__(self) -> str:
+        return f"<AbsenceChargeStep from day {self.from_day}: {self.percent}%>"
+
+
+class FinanceCodeMapping(db.Model):
+    """The finance (ledger) code for services of an establishment, service and funder."""
+
+    __tablename__ = "care_contracts_finance_code_mapping"
+    __table_args__ = (UniqueConstraint("establishment_id", "service_id", "funder_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_establishment.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_service.id"))
+    funder_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_funder.id"))
+    #: the ledger code transactions for such services are posted to, e.g. "RES-OAK-CNCL"
+    finance_code: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    establishment: Mapped[Establishment] = relationship(lazy="joined")
+    service: Mapped[Service] = relationship(lazy="joined")
+    funder: Mapped[Funder] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<FinanceCodeMapping {self.finance_code}>"

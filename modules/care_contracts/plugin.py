@@ -1,0 +1,79 @@
+"""Hook implementations of the care contracts module: what it adds to PPP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.plugins import LookupSeed, MenuItem, ModuleInfo, Permission, hookimpl
+
+# imported for its side effect: start-up checks the module's tables, and migrations compare them
+from . import models  # noqa: F401
+
+
+@dataclass(frozen=True)
+class CareContractsSettings:
+    """Options read from the [care_contracts] table in plugins.toml."""
+
+    #: the GOV.UK bank holiday division whose holidays get bank holiday rates
+    bank_holiday_division: str = "england-and-wales"
+    #: printed before the number of every funder invoice, e.g. "INV-" gives INV-000123
+    invoice_prefix: str = "INV-"
+
+
+MODULE = ModuleInfo(
+    name="care_contracts",
+    label="Care contracts",
+    description=(
+        "The services provided under people's care contracts, their rates, funders and finance codes, bed "
+        "allocation and absences, and the finance transactions and funder invoices made from them."
+    ),
+    version="0.1.0",
+    settings=CareContractsSettings,
+)
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("care_contracts.contract.view", "See people's care contracts, their services, rates and charges",
+                   default_roles=("caseworker", "section_manager", "finance_officer", "read_only")),
+        Permission("care_contracts.contract.write",
+                   "Record and change people's care contracts, services, rates, bed allocations and absences",
+                   default_roles=("section_manager", "finance_officer")),
+        Permission("care_contracts.config.manage",
+                   "Configure establishments, funders, schemes, services, rates units, charging rules and finance codes"),
+        Permission("care_contracts.finance.run", "Run the care finance transactions and invoicing jobs",
+                   default_roles=("finance_officer",)),
+        Permission("care_contracts.invoice.view", "See and download care funder invoices and ledger exports",
+                   default_roles=("finance_officer",)),
+    ]
+
+
+@hookimpl
+def register_lookups():
+    return [
+        LookupSeed(
+            "care_contracts.suspend_reason",
+            "Reasons for suspending debtor invoices",
+            [
+                ("financial_assessment", "Financial assessment in progress"),
+                ("deputyship", "Deputyship or appointeeship being arranged"),
+                ("dispute", "Charge disputed"),
+                ("bereavement", "Bereavement"),
+            ],
+            description="Why a service user's invoices for a contract service are held back.",
+        )
+    ]
+
+
+@hookimpl
+def register_blueprints():
+    from . import views  # noqa: F401  (routes attach to the blueprint on import)
+    from .blueprint import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_menu_items():
+    return [MenuItem("Care configuration", "care_contracts.configuration", "care_contracts.config.manage", order=80)]
