@@ -1,0 +1,1 @@
+"""Calendar: bank holidays per nation, seeded from the holidays library and amended by administrators."""
