@@ -37,6 +37,7 @@ ENVIRONMENT_VARIABLES = {
     "PPP_API_TOKEN_MAX_DAYS": "API_TOKEN_MAX_DAYS",
     "PPP_API_RATE_LIMIT_PER_MINUTE": "API_RATE_LIMIT_PER_MINUTE",
     "PPP_WEBHOOK_TIMEOUT_SECONDS": "WEBHOOK_TIMEOUT_SECONDS",
+    "PPP_BANK_HOLIDAY_DIVISION": "BANK_HOLIDAY_DIVISION",
 }
 
 #: every setting the core knows, with its default and what it is for (docs/configuration is generated from this)
@@ -66,6 +67,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "API_TOKEN_MAX_DAYS": (365, "the longest a personal API token may last"),
     "API_RATE_LIMIT_PER_MINUTE": (600, "API requests one token may make in a minute before 429; 0 for no limit"),
     "WEBHOOK_TIMEOUT_SECONDS": (10, "how long a webhook receiver has to answer before the attempt counts as failed"),
+    "BANK_HOLIDAY_DIVISION": (
+        "england-and-wales",
+        "the nation whose bank holidays apply: england-and-wales, scotland or northern-ireland",
+    ),
 }
 
 _INSECURE_KEYS = {"", "dev", "secret", "changeme", "change-me", "development"}
