@@ -75,8 +75,12 @@ def db():
 @db.command("upgrade")
 @with_appcontext
 def db_upgrade() -> None:
-    """Upgrade the core then each enabled module, then sync lookups and roles; a second run changes nothing."""
+    """Upgrade the core then each enabled module, then sync lookups, roles, case types and bank holidays.
+
+    A second run changes nothing.
+    """
     from core import database
+    from core.calendar import services as calendar
     from core.cases import configuration as case_types
     from core.extensions import db as sqla
     from core.lookups import services as lookups
@@ -86,7 +90,10 @@ def db_upgrade() -> None:
     counts = lookups.sync()
     grants = security.sync_roles()
     types = case_types.sync()
+    holidays = calendar.sync()
     sqla.session.commit()
+    if holidays["added"]:
+        click.echo(f"Bank holidays: {holidays['added']} added.")
     if types["added"] or types["relabelled"]:
         click.echo(f"Case types from modules: {types['added']} added, {types['relabelled']} relabelled.")
     click.echo(f"Database is up to date. Lookups: {counts['added']} added. Role grants: {grants} added.")
