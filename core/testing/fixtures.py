@@ -50,6 +50,12 @@ def _prepare_database(url: str) -> None:
     app = create_app(config={"PPP_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET}, modules=builtin_modules())
     with app.app_context():
         database.upgrade(app, echo=lambda *_: None)
+        # seeded once per session (about a thousand rows), not per test like lookups
+        from core.calendar import services as calendar
+
+        calendar.sync()
+        _db.session.commit()
+        _db.session.remove()
         _db.engine.dispose()
 
 
