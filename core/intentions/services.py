@@ -101,8 +101,10 @@ def add_intention(
     note: str = "",
     case: Case | None = None,
     person_id: int | None = None,
+    department: str | None = None,
 ) -> Intention:
-    """Add something that needs doing, for a member of staff or a team (or both), about a case or a person."""
+    """Add something that needs doing, for a member of staff or a team (or both), about a case or a person; a module
+    adding one about a person names its department so its own intention types are allowed."""
     authorize(MANAGE)
     if case is None and not person_id:
         raise IntentionError("person_id", "Link the intention to a case or a person")
@@ -111,7 +113,7 @@ def add_intention(
         raise IntentionError("person_id", "Select a person")
     if case is not None and person is not None and person.id not in case.person_ids():
         raise IntentionError("person_id", "Select one of the case's people")
-    department = case.department if case is not None else configuration.GENERAL
+    department = case.department if case is not None else (department or configuration.GENERAL)
     try:
         intention_type = configuration.usable("intention-types", intention_type_id, department, "intention_type_id")
     except TypeChangeError as exc:
