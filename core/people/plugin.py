@@ -175,6 +175,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_api_blueprints():
+    from core.people.api import blp
+
+    return [blp]
+
+
+@hookimpl
 def register_menu_items():
     return [
         MenuItem("People", "people.search", "people.view", order=10),
