@@ -34,6 +34,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_api_blueprints():
+    from core.places.api import blp
+
+    return [blp]
+
+
+@hookimpl
 def register_menu_items():
     return [
         MenuItem("Places", "places.search", "places.view", order=20),
