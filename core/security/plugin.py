@@ -34,6 +34,13 @@ def register_permissions():
 
 
 @hookimpl
+def register_api_blueprints():
+    from core.security.api import roles_blp, users_blp
+
+    return [users_blp, roles_blp]
+
+
+@hookimpl
 def register_menu_items():
     return [MenuItem("Users", "security.users", "admin.users.manage", order=870, section="admin")]
 
