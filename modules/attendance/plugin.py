@@ -8,6 +8,7 @@ from core.plugins import LookupSeed, ModuleInfo, Permission, TeamType, hookimpl
 
 # imported for its side effect: start-up checks the module's tables, and migrations compare them
 from . import models  # noqa: F401
+from .payments import models as payment_models  # noqa: F401
 
 
 @dataclass(frozen=True)
