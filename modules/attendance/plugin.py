@@ -9,6 +9,7 @@ from core.plugins import LookupSeed, ModuleInfo, Permission, TeamType, hookimpl
 # imported for its side effect: start-up checks the module's tables, and migrations compare them
 from . import models  # noqa: F401
 from .payments import models as payment_models  # noqa: F401
+from .payments import plugin as payments
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def register_permissions():
         Permission("attendance.register.mark", "Mark registers and add unplanned attendance", default_roles=MANAGERS),
         Permission("attendance.fire_register.view", "Print fire registers", default_roles=STAFF),
         Permission("attendance.reason.manage", "Change the list of non-attendance reasons and whether each is paid"),
+        *payments.permissions(),
     ]
 
 

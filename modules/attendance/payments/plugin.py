@@ -1,0 +1,25 @@
+"""What attendance payments add to PPP, collected by the attendance module's plugin.py hooks."""
+
+from __future__ import annotations
+
+from core.plugins import Permission
+
+from . import services
+
+FINANCE = ("finance_officer",)
+
+
+def permissions() -> list[Permission]:
+    return [
+        Permission(services.VIEW, "See payment rates and payment runs", default_roles=FINANCE),
+        Permission(services.MANAGE_RATES, "Add and remove the dated rates paid per half-day", default_roles=FINANCE),
+        Permission(services.MANAGE_RUNS, "Calculate, recalculate and delete draft payment runs", default_roles=FINANCE),
+        Permission(services.CONFIRM, "Confirm a payment run, locking what it pays", default_roles=FINANCE),
+        Permission(services.MANAGE_SETTINGS,
+                   "Change the provider's bank account for BACS, the cash notes and coins, and the bank CSV layout"),
+        Permission(services.EXPORT_BANK_CSV, "Download a confirmed run's bank-upload CSV", default_roles=FINANCE),
+        Permission(services.EXPORT_STANDARD18, "Download a confirmed run's BACS Standard 18 file",
+                   default_roles=FINANCE),
+        Permission(services.EXPORT_CASH, "Download and print a confirmed run's cash envelopes and bank order",
+                   default_roles=FINANCE),
+    ]
