@@ -372,13 +372,13 @@ def _calculate(run: PaymentRun) -> None:
         ids = [row.service_user_id for row in overpaid]
         db.session.execute(delete(PaymentItem).where(PaymentItem.run_id == run.id, PaymentItem.kind == ADJUSTMENT,
                                                      PaymentItem.service_user_id.in_(ids)))
-        db.session.execute(delete(PaymentLine).where(PaymentLine.run_id == run.id, PaymentLine.service_user_id.in_(ids)))
-        _write_lines(run, only=ids)
         for row in overpaid:
             db.session.execute(
-                update(PaymentLine).where(PaymentLine.run_id == run.id, PaymentLine.service_user_id == row.service_user_id)
-                .values(note=f"{pounds(-row.adjustment_pence)} overpaid in earlier runs is more than this period's pay: "
-                             "it is carried to the next run"))
+                update(PaymentLine)
+                .where(PaymentLine.run_id == run.id, PaymentLine.service_user_id == row.service_user_id)
+                .values(adjustment_pence=0, total_pence=PaymentLine.amount_pence,
+                        note=f"{pounds(-row.adjustment_pence)} overpaid in earlier runs is more than this period's "
+                             "pay: it is carried to the next run"))
     _check_bank_details(run)
     totals = db.session.execute(
         select(func.coalesce(func.sum(PaymentLine.total_pence), 0),
@@ -394,7 +394,7 @@ def _calculate(run: PaymentRun) -> None:
     db.session.expire(run, ["lines"])
 
 
-def _write_lines(run: PaymentRun, only: list[int] | None = None) -> None:
+def _write_lines(run: PaymentRun) -> None:
     """One line per service user with items in the run, with the profile's payment method and bank details."""
     is_due = PaymentItem.kind == DUE
     is_bacs = ServiceUser.payment_method == BACS
@@ -413,8 +413,6 @@ def _write_lines(run: PaymentRun, only: list[int] | None = None) -> None:
         .group_by(PaymentItem.service_user_id, ServiceUser.payment_method, ServiceUser.bank_account_name,
                   ServiceUser.bank_sort_code, ServiceUser.bank_account_number)
     )
-    if only is not None:
-        query = query.where(PaymentItem.service_user_id.in_(only))
     db.session.execute(insert(PaymentLine).from_select(
         ["run_id", "service_user_id", "method", "half_days", "amount_pence", "adjustment_pence", "total_pence",
          "account_name", "sort_code", "account_number", "bank_problem", "bank_warning", "note"], query))
