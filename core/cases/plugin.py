@@ -90,3 +90,10 @@ def person_merged(target, source):
     from core.cases.services import move_person
 
     move_person(target.id, source.id)
+
+
+@hookimpl
+def register_api_blueprints():
+    from core.cases.api import blp
+
+    return [blp]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.access.models import Team
 from core.cases import configuration
@@ -257,6 +258,29 @@ def add_demand(case: Case, demand_type_id: int | None, note: str, received_on: d
     case.demands.append(demand)
     db.session.flush()
     return demand
+
+
+def update_demand(demand: Demand, demand_type_id: int | None, note: str, received_on: date | None) -> None:
+    """Correct a demand on an open case; a demand is part of its case, so the case's version moves on too."""
+    authorize(EDIT)
+    case = demand.case
+    if not case.is_open:
+        raise CaseError("demand_type_id", "This case is closed: reopen it to change a demand")
+    if demand_type_id != demand.demand_type_id:
+        try:
+            demand_type = configuration.usable("demand-types", demand_type_id, case.department, "demand_type_id")
+        except TypeChangeError as exc:
+            raise CaseError(exc.field, str(exc)) from exc
+        demand.demand_type, demand.kind = demand_type, demand_type.kind
+    if received_on is None:
+        raise CaseError("received_on", "Enter the date the demand was received")
+    if received_on > london_today():
+        raise CaseError("received_on", "The date the demand was received must be today or in the past")
+    demand.received_on = received_on
+    demand.note = (note or "").strip()
+    if db.session.is_modified(demand):
+        flag_modified(case, "summary")  # an UPDATE of the case row, which moves its version on
+    db.session.flush()
 
 
 def add_person(case: Case, person_id: int | None, role: str | int) -> CasePerson:
