@@ -265,3 +265,66 @@ class FinanceCodeMappingForm(FlaskForm):
         InputRequired(message="Enter the finance code"), Length(max=40, message="Finance code must be 40 characters or fewer")])
     submit = SubmitField("Save", widget=GovSubmitInput())
 
+
+
+def _mandatory(label: str) -> str:
+    """The seed marks mandatory fields with an asterisk."""
+    return f"{label} *"
+
+
+class PersonContractForm(FlaskForm):
+    establishment_id = _select(_mandatory("Establishment"), "Select the establishment")
+    contract_scheme_id = _select(_mandatory("Contract scheme"), "Select the contract scheme")
+    reference = StringField("Contract reference", widget=GovTextInput(),
+                            validators=[Length(max=60, message="Reference must be 60 characters or fewer")])
+    start_date = GovDateField(_mandatory("Start date"), validators=[InputRequired(message="Enter the start date")])
+    end_date = GovDateField("End date")
+    submit = SubmitField("Save contract", widget=GovSubmitInput())
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+FREQUENCIES = [(str(weeks), "Every week" if weeks == 1 else f"Every {weeks} weeks") for weeks in range(1, 10)]
+
+
+class PersonContractServiceForm(FlaskForm):
+    """The seed's Person Contract Service screen; person contract, scheme, funder, rate unit and rate required are
+    filled by the system and shown, not typed."""
+
+    service_id = _select(_mandatory("Service"), "Select the service")
+    service_detail_id = SelectField("Service detail", widget=GovSelect(), coerce=optional_int, choices=[],
+                                    validate_choice=False)
+    contract_service_id = _select(_mandatory("Contract service"), "Select the contract service")
+    update_finance_code = _flag("Update Finance Code", "Replace the finance code from the mapping with the one below. "
+                                "Once replaced, it is never updated from the mapping again.")
+    finance_code = StringField("Finance code", widget=GovTextInput(),
+                               validators=[Length(max=40, message="Finance code must be 40 characters or fewer")])
+    account_code = StringField("Account code", widget=GovTextInput(),
+                               validators=[Length(max=60, message="Account code must be 60 characters or fewer")])
+    start_date = GovDateField(_mandatory("Start date"), validators=[InputRequired(message="Enter the start date")])
+    start_time = TimeField("Start time", description="24-hour clock, e.g. 14:00. Leave empty for the start of the day.")
+    end_date = GovDateField("End date", description="Only when it is known. Charged up to, not including, this day.")
+    end_time = TimeField("End time")
+    expected_end_date = GovDateField("Expected end date")
+    expected_end_time = TimeField("Expected end time")
+    end_reason_id = SelectField("End reason", widget=GovSelect(), coerce=optional_int, choices=[],
+                                validate_choice=False, description="Mandatory when an end date is recorded.")
+    status = RadioField(_mandatory("Status"), widget=GovRadioInput(), choices=[],
+                        validators=[InputRequired(message="Select the status")])
+    frequency_weeks = SelectField(_mandatory("Frequency (in weeks)"), widget=GovSelect(), choices=FREQUENCIES,
+                                  coerce=int, default=1,
+                                  description="How often the planned weekly schedule repeats: 1 to 9 weeks.",
+                                  validators=[InputRequired(message="Select the frequency")])
+    override_rate_pence = MoneyField("Override rate (£)", description="Replaces every other rate when set.")
+    rate_verified = _flag("Rate verified")
+    suspend_debtor_invoices = RadioField(_mandatory("Suspend Debtor Invoices?"), widget=GovRadioInput(),
+                                         choices=YES_NO, default="no",
+                                         validators=[InputRequired(message="Select whether to suspend debtor invoices")])
+    suspend_reason_id = SelectField("Suspend Debtor Invoices reason", widget=GovSelect(), coerce=optional_int,
+                                    choices=[], validate_choice=False)
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class ContributionForm(FlaskForm):
+    weekly_pence = MoneyField(_mandatory("Service user's contribution per week (£)"),
+                              validators=[InputRequired(message="Enter the contribution per week")])
+    submit = SubmitField("Record contribution", widget=GovSubmitInput())

@@ -238,3 +238,160 @@ class FinanceCodeMapping(db.Model):
 
     def __repr__(self) -> str:
         return f"<FinanceCodeMapping {self.finance_code}>"
+
+
+# --- person contracts and their services ------------------------------------------------------------------------
+
+#: statuses of a person contract service: (code, label); only Completed services are charged
+SERVICE_STATUSES = (("draft", "Draft"), ("completed", "Completed (ready for charging)"), ("cancelled", "Cancelled"))
+
+
+class PersonContract(db.Model):
+    """A person's contract with an establishment under a contract scheme; its services are what gets charged."""
+
+    __tablename__ = "care_contracts_person_contract"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_establishment.id"))
+    contract_scheme_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_contract_scheme.id"))
+    #: the funder's or provider's own reference for the contract, e.g. "NCC/2026/0412"
+    reference: Mapped[str] = mapped_column(String(60), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    person = relationship("Person", lazy="joined")
+    establishment: Mapped[Establishment] = relationship(lazy="joined")
+    contract_scheme: Mapped[ContractScheme] = relationship(lazy="joined")
+    services: Mapped[list[PersonContractService]] = relationship(
+        back_populates="person_contract", order_by="PersonContractService.start_at", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+    __audit_person__ = "person_id"
+
+    def __repr__(self) -> str:
+        return f"<PersonContract {self.id} person {self.person_id}>"
+
+
+class PersonContractService(db.Model):
+    """A service provided under a person contract (the seed's Person Contract Service), charged once Completed."""
+
+    __tablename__ = "care_contracts_person_contract_service"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'completed', 'cancelled')", name="status"),
+        CheckConstraint("kind IN ('service', 'contribution')", name="kind"),
+        CheckConstraint("frequency_weeks BETWEEN 1 AND 9", name="frequency_weeks"),
+        CheckConstraint("end_at IS NULL OR end_at > start_at", name="ends_after_start"),
+        CheckConstraint("end_at IS NULL OR end_reason_id IS NOT NULL", name="end_needs_reason"),
+        CheckConstraint("NOT suspend_debtor_invoices OR suspend_reason_id IS NOT NULL", name="suspend_needs_reason"),
+        CheckConstraint("override_rate_pence IS NULL OR override_rate_pence >= 0", name="override_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_person_contract.id"), index=True)
+    #: service, or the service user's contribution deducted from a residential service (the seed's second record)
+    kind: Mapped[str] = mapped_column(String(20), default="service")
+    #: for a contribution, the residential service it is deducted from
+    contribution_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    #: defaulted from the person contract
+    contract_scheme_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_contract_scheme.id"))
+    #: filled from the establishment and contract scheme and never typed; private when it is the establishment
+    funder_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_funder.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_service.id"))
+    service_detail_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_service_detail.id"))
+    contract_service_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_contract_service.id"))
+    #: the seed's "Update Finance Code": the finance code may be typed (only where the scheme allows it)
+    update_finance_code: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: from the finance code mapping, unless someone typed one
+    finance_code: Mapped[str | None] = mapped_column(String(40))
+    #: set once someone typed the finance code: it is never replaced from the mapping again
+    finance_code_edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: free text, e.g. the funder's purchase order
+    account_code: Mapped[str] = mapped_column(String(60), default="")
+    #: from when the service applies; charged from this day
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    #: from when the service no longer applies; charged up to, not including, this day
+    end_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    expected_end_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    end_reason_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_end_reason.id"))
+    #: draft, completed or cancelled (see SERVICE_STATUSES)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    #: the weekly charge at the last save, in pence; its history is in care_contracts_charge_history
+    charge_per_week_pence: Mapped[int | None] = mapped_column(Integer)
+    #: from the contract service
+    rate_unit_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_rate_unit.id"))
+    #: the planned weekly schedule repeats every this many weeks (1 to 9)
+    frequency_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    #: from the contract service's "Negotiated Rates Apply?": the Rates tab must hold the rates
+    rate_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a rate that replaces every other, in pence per rate unit
+    override_rate_pence: Mapped[int | None] = mapped_column(Integer)
+    rate_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the service user's invoices for this service are held back
+    suspend_debtor_invoices: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a value of the care_contracts.suspend_reason lookup list
+    suspend_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lookup_value.id"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    person_contract: Mapped[PersonContract] = relationship(back_populates="services", lazy="joined")
+    contract_scheme: Mapped[ContractScheme] = relationship(lazy="joined")
+    funder: Mapped[Funder] = relationship(lazy="joined")
+    service: Mapped[Service] = relationship(lazy="joined")
+    service_detail: Mapped[ServiceDetail | None] = relationship(lazy="joined")
+    contract_service: Mapped[ContractService] = relationship(lazy="joined")
+    rate_unit: Mapped[RateUnit] = relationship(lazy="joined")
+    end_reason: Mapped[EndReason | None] = relationship(lazy="joined")
+    suspend_reason = relationship("LookupValue", lazy="joined")
+    contribution_of: Mapped[PersonContractService | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<PersonContractService {self.id} {self.kind} {self.status}>"
+
+    @property
+    def is_private(self) -> bool:
+        """Private care: the funder is the establishment itself, so the service user is charged."""
+        return self.funder.establishment_id == self.person_contract.establishment_id
+
+
+class ChargeTrigger(db.Model):
+    """A note, written in the same transaction as a change to a Completed service, that its charges need working out."""
+
+    __tablename__ = "care_contracts_charge_trigger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    #: what changed, e.g. "completed", "changed", "rates changed", "absence recorded"
+    reason: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    #: set by the transactions job once the service's charges are up to date; pending while empty
+    processed_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+
+    def __repr__(self) -> str:
+        return f"<ChargeTrigger {self.id} service {self.person_contract_service_id} {self.reason}>"
+
+
+class ChargeHistory(db.Model):
+    """The seed's Charge Per Week tab: a service's weekly charge each time it changed."""
+
+    __tablename__ = "care_contracts_charge_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    #: the weekly charge from then on, in pence; None when it cannot be worked out (no rate or schedule yet)
+    charge_per_week_pence: Mapped[int | None] = mapped_column(Integer)
+    #: the rate it was worked out from, in pence per rate unit
+    rate_pence: Mapped[int | None] = mapped_column(Integer)
+    #: where that rate came from: override, rates tab, standard rate
+    rate_source: Mapped[str] = mapped_column(String(40), default="")
+
+    def __repr__(self) -> str:
+        return f"<ChargeHistory service {self.person_contract_service_id} {self.charge_per_week_pence}>"

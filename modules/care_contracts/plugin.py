@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.plugins import LookupSeed, MenuItem, ModuleInfo, Permission, hookimpl
+from core.plugins import LookupSeed, MenuItem, ModuleInfo, Permission, Tab, hookimpl
 
 # imported for its side effect: start-up checks the module's tables, and migrations compare them
 from . import models  # noqa: F401
@@ -77,3 +77,10 @@ def register_blueprints():
 @hookimpl
 def register_menu_items():
     return [MenuItem("Care configuration", "care_contracts.configuration", "care_contracts.config.manage", order=80)]
+
+
+@hookimpl
+def register_tabs():
+    from .views import person_tab
+
+    return [Tab("person", "care_contracts", "Care contracts", "care_contracts.contract.view", person_tab, order=60)]

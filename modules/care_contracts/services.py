@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
+from core.audit import services as audit
 from core.extensions import db
+from core.lookups.models import LookupValue
+from core.people import services as people
 from core.permissions import authorize
+from core.types import LONDON, london_now
 
 from .models import (
+    SERVICE_STATUSES,
     AbsenceChargeStep,
     AbsenceType,
     Bed,
+    ChargeHistory,
+    ChargeTrigger,
     ContractScheme,
     ContractService,
     EndReason,
@@ -22,6 +30,8 @@ from .models import (
     FinanceCodeMapping,
     Funder,
     Location,
+    PersonContract,
+    PersonContractService,
     RateUnit,
     Room,
     Service,
@@ -270,3 +280,323 @@ def save_config(slug: str, record: Any | None, values: dict[str, Any]) -> Any:
         record.steps.extend(AbsenceChargeStep(from_day=day, percent=percent) for day, percent in steps)
     db.session.flush()
     return record
+
+
+# --- person contracts ------------------------------------------------------------------------------------------
+
+
+def open_person(person_id: int):
+    """The person, if the acting user may open their record (restricted records need a working relationship)."""
+    return people.get_person(person_id)
+
+
+def contracts_of(person_id: int) -> list[PersonContract]:
+    """A person's contracts, newest first."""
+    authorize(VIEW)
+    query = (select(PersonContract).where(PersonContract.person_id == person_id)
+             .order_by(PersonContract.start_date.desc(), PersonContract.id.desc()))
+    return list(db.session.scalars(query))
+
+
+def get_contract(contract_id: int) -> PersonContract:
+    """A person contract the acting user may see; LookupError when there is none."""
+    authorize(VIEW)
+    contract = db.session.get(PersonContract, contract_id)
+    if contract is None:
+        raise LookupError("No such person contract")
+    open_person(contract.person_id)
+    return contract
+
+
+def get_service(service_id: int) -> PersonContractService:
+    """A person contract service the acting user may see; LookupError when there is none."""
+    authorize(VIEW)
+    service = db.session.get(PersonContractService, service_id)
+    if service is None:
+        raise LookupError("No such person contract service")
+    open_person(service.person_contract.person_id)
+    return service
+
+
+def view_service(service_id: int) -> PersonContractService:
+    """Open a service's page: the same checks as get_service, and the view is audited against the person."""
+    service = get_service(service_id)
+    audit.record_view("care_contracts.person_contract_service", service.id,
+                      person_id=service.person_contract.person_id)
+    return service
+
+
+def create_contract(person_id: int, establishment_id: int | None, contract_scheme_id: int | None, reference: str,
+                    start_date: date | None, end_date: date | None) -> PersonContract:
+    """Record a person's contract with an establishment under one of its schemes."""
+    authorize(WRITE)
+    person = open_person(person_id)
+    establishment = db.session.get(Establishment, establishment_id or 0)
+    if establishment is None:
+        raise CareContractsError("establishment_id", "Select the establishment")
+    scheme = db.session.get(ContractScheme, contract_scheme_id or 0)
+    if scheme is None:
+        raise CareContractsError("contract_scheme_id", "Select the contract scheme")
+    if scheme.establishment_id != establishment.id:
+        raise CareContractsError("contract_scheme_id", f"{scheme.name} is not a scheme of {establishment.name}")
+    if start_date is None:
+        raise CareContractsError("start_date", "Enter the start date")
+    if end_date is not None and end_date < start_date:
+        raise CareContractsError("end_date", "The end date must be on or after the start date")
+    contract = PersonContract(person_id=person.id, establishment=establishment, contract_scheme=scheme,
+                              reference=(reference or "").strip(), start_date=start_date, end_date=end_date)
+    db.session.add(contract)
+    db.session.flush()
+    return contract
+
+
+def mapped_finance_code(establishment_id: int, service_id: int, funder_id: int) -> str | None:
+    """The finance code the mapping gives an establishment, service and funder, or None when none is mapped."""
+    return db.session.scalar(
+        select(FinanceCodeMapping.finance_code).where(
+            FinanceCodeMapping.establishment_id == establishment_id,
+            FinanceCodeMapping.service_id == service_id,
+            FinanceCodeMapping.funder_id == funder_id,
+        )
+    )
+
+
+@dataclass
+class ServiceDetails:
+    """What a person on the Person Contract Service screen (or an API caller) can set."""
+
+    service_id: int | None = None
+    service_detail_id: int | None = None
+    contract_service_id: int | None = None
+    update_finance_code: bool = False
+    finance_code: str | None = None
+    account_code: str = ""
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    expected_end_at: datetime | None = None
+    end_reason_id: int | None = None
+    status: str = "draft"
+    frequency_weeks: int | None = 1
+    override_rate_pence: int | None = None
+    rate_verified: bool = False
+    suspend_debtor_invoices: bool | None = False
+    suspend_reason_id: int | None = None
+
+
+#: fields whose change alters what a Completed service charges, so a change writes a charge trigger
+CHARGING_FIELDS = ("status", "start_at", "end_at", "end_reason_id", "override_rate_pence", "frequency_weeks",
+                   "contract_service_id", "suspend_debtor_invoices")
+
+
+def _check_service(contract: PersonContract, details: ServiceDetails):
+    """Check a service's fields against the seed's rules; return the contract service it uses."""
+    service = db.session.get(Service, details.service_id or 0)
+    if service is None:
+        raise CareContractsError("service_id", "Select the service")
+    if details.service_detail_id is not None:
+        detail = db.session.get(ServiceDetail, details.service_detail_id)
+        if detail is None or detail.service_id != service.id:
+            raise CareContractsError("service_detail_id", f"Select a service detail of {service.name}")
+    contract_service = db.session.get(ContractService, details.contract_service_id or 0)
+    if contract_service is None:
+        raise CareContractsError("contract_service_id", "Select the contract service")
+    if contract_service.contract_scheme_id != contract.contract_scheme_id:
+        raise CareContractsError("contract_service_id",
+                                 f"{contract_service.name} is not offered under {contract.contract_scheme.name}")
+    if contract_service.service_id != service.id:
+        raise CareContractsError("contract_service_id", f"{contract_service.name} is not a {service.name} service")
+    if details.start_at is None:
+        raise CareContractsError("start_at", "Enter the start date")
+    if details.end_at is not None and details.end_at <= details.start_at:
+        raise CareContractsError("end_at", "The end date and time must be after the start")
+    if details.expected_end_at is not None and details.expected_end_at <= details.start_at:
+        raise CareContractsError("expected_end_at", "The expected end date and time must be after the start")
+    if details.end_at is not None and details.end_reason_id is None:
+        raise CareContractsError("end_reason_id", "Select the end reason: it is mandatory when an end date is recorded")
+    if details.end_reason_id is not None and db.session.get(EndReason, details.end_reason_id) is None:
+        raise CareContractsError("end_reason_id", "Select one of the end reasons")
+    if details.status not in dict(SERVICE_STATUSES):
+        raise CareContractsError("status", "Select the status")
+    if details.frequency_weeks is None or not 1 <= details.frequency_weeks <= 9:
+        raise CareContractsError("frequency_weeks", "Frequency must be a whole number of weeks from 1 to 9")
+    if details.override_rate_pence is not None and details.override_rate_pence < 0:
+        raise CareContractsError("override_rate_pence", "The override rate cannot be negative")
+    if details.suspend_debtor_invoices is None:
+        raise CareContractsError("suspend_debtor_invoices", "Select whether debtor invoices are suspended")
+    if details.suspend_debtor_invoices:
+        reason = db.session.get(LookupValue, details.suspend_reason_id or 0)
+        if reason is None or reason.list_code != SUSPEND_REASONS:
+            raise CareContractsError("suspend_reason_id",
+                                     "Select the reason: it is needed when Suspend Debtor Invoices is Yes")
+    if details.update_finance_code and not contract.contract_scheme.finance_code_updateable:
+        raise CareContractsError(
+            "update_finance_code",
+            f"The finance code cannot be updated: {contract.contract_scheme.name} is not updateable on services")
+    return contract_service
+
+
+def save_service(contract: PersonContract, record: PersonContractService | None,
+                 details: ServiceDetails) -> PersonContractService:
+    """Create (record None) or change a person contract service, filling what the seed says the system fills."""
+    authorize(WRITE)
+    open_person(contract.person_id)
+    if record is not None and record.person_contract_id != contract.id:
+        raise CareContractsError("person_contract_id", "The service belongs to another contract")
+    if record is not None and record.status == "cancelled" and details.status != "cancelled":
+        raise CareContractsError("status", "A cancelled service cannot be reopened: create a new one")
+    contract_service = _check_service(contract, details)
+    was_completed = record is not None and record.status == "completed"
+    with db.session.no_autoflush:  # the new record joins the session only once every mandatory field is set
+        service = record or PersonContractService(person_contract=contract, kind="service")
+        _fill_service(service, contract, contract_service, details)
+        state = inspect(service)
+        changed = [name for name in CHARGING_FIELDS if state.attrs[name].history.has_changes()]
+    db.session.add(service)
+    db.session.flush()
+    _after_service_change(service, was_completed, bool(changed))
+    return service
+
+
+def _fill_service(service: PersonContractService, contract: PersonContract, contract_service: ContractService,
+                  details: ServiceDetails) -> None:
+    scheme = contract.contract_scheme
+    # defaults from the contract, funder from establishment and scheme: never typed
+    service.contract_scheme = scheme
+    service.funder = scheme.funder
+    service.service_id = details.service_id
+    service.service_detail_id = details.service_detail_id
+    service.contract_service = contract_service
+    service.rate_unit = contract_service.rate_unit
+    service.rate_required = contract_service.negotiated_rates_apply
+    service.account_code = (details.account_code or "").strip()
+    service.start_at, service.end_at, service.expected_end_at = details.start_at, details.end_at, details.expected_end_at
+    service.end_reason_id = details.end_reason_id if details.end_at is not None else None
+    service.status = details.status
+    service.frequency_weeks = details.frequency_weeks
+    service.override_rate_pence = details.override_rate_pence
+    service.rate_verified = bool(details.rate_verified)
+    service.suspend_debtor_invoices = bool(details.suspend_debtor_invoices)
+    service.suspend_reason_id = details.suspend_reason_id if details.suspend_debtor_invoices else None
+    _apply_finance_code(service, contract, details)
+
+
+def _apply_finance_code(service: PersonContractService, contract: PersonContract, details: ServiceDetails) -> None:
+    service.update_finance_code = bool(details.update_finance_code)
+    typed = (details.finance_code or "").strip() or None
+    if service.update_finance_code and typed is not None and typed != service.finance_code:
+        service.finance_code = typed[:40]
+        service.finance_code_edited = True  # never replaced from the mapping again
+    elif not service.finance_code_edited:
+        service.finance_code = mapped_finance_code(contract.establishment_id, service.service_id, service.funder.id)
+
+
+def _after_service_change(service: PersonContractService, was_completed: bool, changed: bool) -> None:
+    """Record the weekly charge and, for a Completed service (or one that was), a charge trigger."""
+    record_charge_per_week(service)
+    if service.status == "completed" and not was_completed:
+        add_trigger(service, "completed")
+    elif was_completed and (changed or service.status != "completed"):
+        add_trigger(service, "cancelled" if service.status == "cancelled" else "changed")
+
+
+def add_trigger(service: PersonContractService, reason: str) -> ChargeTrigger:
+    """Note, in the current transaction, that a Completed service's charges need working out again."""
+    trigger = ChargeTrigger(person_contract_service_id=service.id, reason=reason)
+    db.session.add(trigger)
+    db.session.flush()
+    return trigger
+
+
+def add_contribution(service: PersonContractService, weekly_pence: int | None, start_at: datetime | None = None
+                     ) -> PersonContractService:
+    """Record the service user's weekly contribution the establishment collects, deducted from the funder's charge."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    scheme = service.contract_scheme
+    if service.kind != "service" or not scheme.collect_contribution:
+        raise CareContractsError(
+            "weekly_pence", f"{scheme.name} does not ask the establishment to collect the service user's contribution")
+    if service.is_private:
+        raise CareContractsError("weekly_pence", "A private service user pays the whole charge: there is no contribution")
+    if weekly_pence is None or weekly_pence <= 0:
+        raise CareContractsError("weekly_pence", "Enter the contribution per week")
+    per_week = db.session.scalar(select(RateUnit).where(RateUnit.kind == "week", RateUnit.active.is_(True))
+                                 .order_by(RateUnit.id))
+    with db.session.no_autoflush:
+        contribution = _contribution(service, scheme, per_week, weekly_pence, start_at)
+    db.session.add(contribution)
+    db.session.flush()
+    _after_service_change(contribution, False, True)
+    return contribution
+
+
+def _contribution(service, scheme, per_week, weekly_pence, start_at) -> PersonContractService:
+    return PersonContractService(
+        person_contract=service.person_contract, kind="contribution", contribution_of=service,
+        contract_scheme=scheme, funder=service.funder, service_id=service.service_id,
+        service_detail_id=service.service_detail_id, contract_service=service.contract_service,
+        finance_code=service.finance_code, finance_code_edited=service.finance_code_edited,
+        account_code=service.account_code, start_at=start_at or service.start_at, end_at=service.end_at,
+        end_reason_id=service.end_reason_id, status=service.status, rate_unit=per_week, frequency_weeks=1,
+        rate_required=False, override_rate_pence=weekly_pence, rate_verified=True,
+        suspend_debtor_invoices=service.suspend_debtor_invoices, suspend_reason_id=service.suspend_reason_id,
+    )
+
+
+def contributions_of(service: PersonContractService) -> list[PersonContractService]:
+    """The contribution records deducted from a residential service."""
+    return list(db.session.scalars(
+        select(PersonContractService).where(PersonContractService.contribution_of_id == service.id)
+        .order_by(PersonContractService.start_at)))
+
+
+# --- rates in force and the weekly charge ---------------------------------------------------------------------
+
+
+def rate_in_force(service: PersonContractService, day: date) -> tuple[int | None, str]:
+    """The rate that applies on a day, in pence per rate unit, and where it comes from.
+
+    The Override Rate if set, else the Rates tab's rate for that day, else the contract service's standard rate.
+    """
+    if service.override_rate_pence is not None:
+        return service.override_rate_pence, "override"
+    return service.contract_service.standard_rate_pence, "standard rate"
+
+
+def weekly_charge(service: PersonContractService, day: date) -> tuple[int | None, int | None, str]:
+    """(charge per week in pence, the rate used, its source) for a service as it stands on a day."""
+    rate, source = rate_in_force(service, day)
+    if rate is None:
+        return None, None, source
+    kind = service.rate_unit.kind
+    if kind == "week":
+        return rate, rate, source
+    if kind == "day":
+        return rate * 7, rate, source
+    return None, rate, source
+
+
+def record_charge_per_week(service: PersonContractService) -> None:
+    """Keep the service's Charge Per Week up to date, adding a history row whenever it changes."""
+    day = max(london_today(), service.start_at.astimezone(LONDON).date())
+    charge, rate, source = weekly_charge(service, day)
+    last = db.session.scalar(
+        select(ChargeHistory).where(ChargeHistory.person_contract_service_id == service.id)
+        .order_by(ChargeHistory.id.desc()).limit(1))
+    service.charge_per_week_pence = charge
+    if last is None or (last.charge_per_week_pence, last.rate_pence, last.rate_source) != (charge, rate, source):
+        db.session.add(ChargeHistory(person_contract_service_id=service.id, charge_per_week_pence=charge,
+                                     rate_pence=rate, rate_source=source))
+    db.session.flush()
+
+
+def charge_history(service: PersonContractService) -> list[ChargeHistory]:
+    """The Charge Per Week tab, newest first."""
+    return list(db.session.scalars(
+        select(ChargeHistory).where(ChargeHistory.person_contract_service_id == service.id)
+        .order_by(ChargeHistory.id.desc())))
+
+
+def london_today() -> date:
+    """Today's date in Europe/London."""
+    return london_now().date()

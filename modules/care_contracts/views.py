@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from datetime import datetime, time
+
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.extensions import db
+from core.lookups import services as lookups
 from core.permissions import require_permission
+from core.types import LONDON
 
 from . import forms, services
 from .blueprint import bp
+from .models import (
+    SERVICE_STATUSES,
+    ContractScheme,
+    ContractService,
+    EndReason,
+    Establishment,
+    Service,
+    ServiceDetail,
+)
 
 #: the form for each configuration kind
 CONFIG_FORMS = {
@@ -79,3 +92,165 @@ def config_new(slug: str, record_id: int | None = None):
             return redirect(url_for("care_contracts.config_list", slug=slug))
     return render_template("care_contracts/config_form.html", kind=kind, form=form, record=record), (
         400 if form.errors else 200)
+
+
+# --- person contracts and services -------------------------------------------------------------------------------
+
+#: service errors name model fields; the form names some differently
+_FORM_FIELD = {"start_at": "start_date", "end_at": "end_date", "expected_end_at": "expected_end_date"}
+
+
+def _or_404(fetch, record_id: int):
+    try:
+        return fetch(record_id)
+    except LookupError:
+        abort(404)
+
+
+def _at(day, clock):
+    """A London date and optional time as an aware datetime."""
+    if day is None:
+        return None
+    return datetime.combine(day, clock or time(0, 0)).replace(tzinfo=LONDON)
+
+
+def _london(moment):
+    return (None, None) if moment is None else (moment.astimezone(LONDON).date(), moment.astimezone(LONDON).time())
+
+
+@bp.route("/people/<int:person_id>/contracts/new", methods=["GET", "POST"])
+@require_permission(services.WRITE)
+def contract_new(person_id: int):
+    person = services.open_person(person_id)
+    form = forms.PersonContractForm()
+    form.establishment_id.choices = [("", "Select one")] + services.options(Establishment)
+    form.contract_scheme_id.choices = [("", "Select one")] + services.options(ContractScheme)
+    if form.validate_on_submit():
+        try:
+            contract = services.create_contract(person.id, form.establishment_id.data, form.contract_scheme_id.data,
+                                                form.reference.data, form.start_date.data, form.end_date.data)
+        except services.CareContractsError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Contract with {contract.establishment.name} saved.", "success")
+            return redirect(url_for("care_contracts.contract", contract_id=contract.id))
+    return render_template("care_contracts/contract_new.html", person=person, form=form), 400 if form.errors else 200
+
+
+@bp.route("/contracts/<int:contract_id>")
+@require_permission(services.VIEW)
+def contract(contract_id: int):
+    record = _or_404(services.get_contract, contract_id)
+    return render_template("care_contracts/contract.html", contract=record)
+
+
+def _service_form(contract, record=None):
+    form = forms.PersonContractServiceForm(data=_service_data(record))
+
+    def current(name):
+        return getattr(record, name, None)
+
+    form.service_id.choices = [("", "Select one")] + services.options(Service, current("service_id"))
+    form.service_detail_id.choices = [("", "None")] + services.options(ServiceDetail, current("service_detail_id"))
+    form.contract_service_id.choices = [("", "Select one")] + [
+        choice for choice in services.options(ContractService, current("contract_service_id"))
+        if db.session.get(ContractService, choice[0]).contract_scheme_id == contract.contract_scheme_id
+    ]
+    form.end_reason_id.choices = [("", "None")] + services.options(EndReason, current("end_reason_id"))
+    form.status.choices = list(SERVICE_STATUSES)
+    form.suspend_reason_id.choices = [("", "None")] + lookups.choices(services.SUSPEND_REASONS,
+                                                                       current("suspend_reason_id"))
+    if not contract.contract_scheme.finance_code_updateable:
+        del form.update_finance_code  # the seed: only active where the scheme allows it
+    return form
+
+
+def _service_data(record) -> dict | None:
+    if record is None:
+        return {"status": "draft", "suspend_debtor_invoices": "no", "frequency_weeks": 1}
+    start, end, expected = _london(record.start_at), _london(record.end_at), _london(record.expected_end_at)
+    plain = ("service_id", "service_detail_id", "contract_service_id", "update_finance_code", "finance_code",
+             "account_code", "end_reason_id", "status", "frequency_weeks", "override_rate_pence", "rate_verified",
+             "suspend_reason_id")
+    return {**{name: getattr(record, name) for name in plain}, "start_date": start[0], "start_time": start[1], "end_date": end[0], "end_time": end[1],
+            "expected_end_date": expected[0], "expected_end_time": expected[1],
+            "suspend_debtor_invoices": "yes" if record.suspend_debtor_invoices else "no"}
+
+
+def _details(form) -> services.ServiceDetails:
+    update = getattr(form, "update_finance_code", None)
+    return services.ServiceDetails(
+        service_id=form.service_id.data, service_detail_id=form.service_detail_id.data,
+        contract_service_id=form.contract_service_id.data, update_finance_code=bool(update and update.data),
+        finance_code=form.finance_code.data, account_code=form.account_code.data,
+        start_at=_at(form.start_date.data, form.start_time.data), end_at=_at(form.end_date.data, form.end_time.data),
+        expected_end_at=_at(form.expected_end_date.data, form.expected_end_time.data),
+        end_reason_id=form.end_reason_id.data, status=form.status.data, frequency_weeks=form.frequency_weeks.data,
+        override_rate_pence=form.override_rate_pence.data, rate_verified=form.rate_verified.data,
+        suspend_debtor_invoices={"yes": True, "no": False}.get(form.suspend_debtor_invoices.data),
+        suspend_reason_id=form.suspend_reason_id.data,
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/services/new", methods=["GET", "POST"])
+@bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"], endpoint="service_edit")
+@require_permission(services.WRITE)
+def service_new(contract_id: int | None = None, service_id: int | None = None):
+    record = _or_404(services.get_service, service_id) if service_id else None
+    contract = record.person_contract if record else _or_404(services.get_contract, contract_id)
+    form = _service_form(contract, record)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_service(contract, record, _details(form))
+        except services.CareContractsError as exc:
+            field = getattr(form, _FORM_FIELD.get(exc.field, exc.field), None) or form.service_id
+            field.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{saved.contract_service.name} saved.", "success")
+            return redirect(url_for("care_contracts.service", service_id=saved.id))
+    return render_template("care_contracts/service_form.html", contract=contract, record=record, form=form), (
+        400 if form.errors else 200)
+
+
+@bp.route("/services/<int:service_id>")
+@require_permission(services.VIEW)
+def service(service_id: int):
+    record = _or_404(services.view_service, service_id)
+    db.session.commit()  # the audited view
+    return render_template("care_contracts/service.html", service=record, tab=request.args.get("tab", "details"),
+                           history=services.charge_history(record), contributions=services.contributions_of(record),
+                           contribution_form=forms.ContributionForm())
+
+
+@bp.route("/services/<int:service_id>/contribution", methods=["POST"])
+@require_permission(services.WRITE)
+def contribution_new(service_id: int):
+    record = _or_404(services.get_service, service_id)
+    form = forms.ContributionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_contribution(record, form.weekly_pence.data)
+        except services.CareContractsError as exc:
+            form.weekly_pence.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("The service user's contribution is recorded.", "success")
+            return redirect(url_for("care_contracts.service", service_id=record.id))
+    return render_template("care_contracts/service.html", service=record, tab="details",
+                           history=services.charge_history(record), contributions=services.contributions_of(record),
+                           contribution_form=form, form=form), 400
+
+
+def person_tab(person) -> str:
+    """The Care contracts tab on the person page."""
+    return render_template("care_contracts/person_tab.html", person=person, contracts=services.contracts_of(person.id))
+
+
+@bp.app_template_filter("care_money")
+def care_money(pence: int | None) -> str:
+    """Pence as pounds for people, e.g. 84000 as £840.00; empty for None."""
+    if pence is None:
+        return ""
+    return f"-£{-pence / 100:,.2f}" if pence < 0 else f"£{pence / 100:,.2f}"
