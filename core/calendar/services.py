@@ -98,7 +98,7 @@ def bank_holiday_titles_between(start: date, end: date, division: str | None = N
             BankHoliday.active.is_(True),
         )
     )
-    return dict(rows.tuples())
+    return dict(rows.tuples().all())
 
 
 def listed(year: int, division: str | None = None) -> list[BankHoliday]:
