@@ -20,7 +20,10 @@ __all__ = [
     "MenuItem",
     "ModuleInfo",
     "Permission",
+    "ReportColumn",
+    "ReportResult",
     "ReportSpec",
+    "ReportTable",
     "Tab",
     "TaskCategorySeed",
     "TaskTypeSeed",
@@ -96,16 +99,65 @@ class JobSpec:
     permission: str = "admin.jobs.manage"
 
 
+#: the export formats the report machinery offers, each behind its own permission
+REPORT_FORMATS: dict[str, str] = {"pdf": "PDF", "xlsx": "Excel"}
+
+#: how report columns are shown and exported; money is integer pence
+REPORT_COLUMN_TYPES = ("text", "integer", "number", "percent", "money", "date")
+
+
 @dataclass(frozen=True)
 class ReportSpec:
-    """A report offered on the reports screen."""
+    """A report on the reports screen: run by the core's machinery (``form`` and ``run``) or a screen of its own."""
 
     #: unique name, namespaced ``<module>.<report>``
     name: str
     label: str
+    #: needed to run the report and see its result on screen
     permission: str
-    endpoint: str
+    #: a screen of the module's own that shows the report; None when ``run`` produces it
+    endpoint: str | None = None
     description: str = ""
+    #: the parameters: a subclass of ``core.reports.forms.ReportForm`` (GOV.UK widgets); None for no parameters
+    form: type | None = None
+    #: ``run(parameters)`` returns a ReportResult; ``parameters`` maps each form field's name to its data
+    run: Callable[[dict[str, Any]], ReportResult] | None = None
+    #: export formats offered (keys of REPORT_FORMATS); each needs the permission ``export_permission(format)``
+    formats: tuple[str, ...] = ("pdf", "xlsx")
+
+    def export_permission(self, format: str) -> str:
+        """The permission an export needs, e.g. ``attendance.funder_quarterly.export.pdf``."""
+        return f"{self.name}.export.{format}"
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    """A column of a report table; ``type`` is one of REPORT_COLUMN_TYPES (money in integer pence)."""
+
+    label: str
+    type: str = "text"
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One titled table of a report: rows are sequences of values in column order; totals an optional last row."""
+
+    title: str
+    columns: Sequence[ReportColumn]
+    rows: Sequence[Sequence[Any]]
+    totals: Sequence[Any] | None = None
+    #: a sentence under the table, e.g. how a figure is worked out
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a report's ``run`` returns: its tables, and the parameters as people read them."""
+
+    title: str
+    tables: Sequence[ReportTable]
+    #: (label, value) pairs shown above the tables and in exports, e.g. ("Period", "1 April to 30 June 2026")
+    parameters: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True)
