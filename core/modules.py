@@ -41,6 +41,7 @@ CORE_AREAS: tuple[str, ...] = (
     "core.activities.plugin",
     "core.intentions.plugin",
     "core.conditions.plugin",
+    "core.reports.plugin",
 )
 
 #: names a module may not take, because core areas, URLs or tables already use them
@@ -456,6 +457,28 @@ def _namespace_ok(module: LoadedModule, name: str) -> bool:
     return module.is_core or name.startswith(f"{module.name}.")
 
 
+def _add_export_permissions(system: ModuleSystem, owner: str, report: Any) -> None:
+    """Check how a report is shown, and register a permission per export format unless the module declared it."""
+    from core.plugins import REPORT_FORMATS, Permission
+
+    if (report.run is None) == (report.endpoint is None):
+        raise StartupError(
+            f'Module "{owner}" report "{report.name}" needs either run (the core shows it) or endpoint (its own '
+            f"screen), not both or neither: fix its ReportSpec."
+        )
+    if report.run is None:
+        return
+    for format in report.formats:
+        if format not in REPORT_FORMATS:
+            raise StartupError(
+                f'Module "{owner}" report "{report.name}" offers the format "{format}": use {", ".join(REPORT_FORMATS)}.'
+            )
+        name = report.export_permission(format)
+        if name not in system.permissions:
+            description = f'Export the "{report.label}" report as {REPORT_FORMATS[format]}'
+            system.permissions.add(owner, name, Permission(name, description))
+
+
 def _merge_contributions(system: ModuleSystem) -> None:
     modules = {m.name: m for m in system.loaded}
     for owner, permissions in system.collect("register_permissions"):
@@ -486,7 +509,10 @@ def _merge_contributions(system: ModuleSystem) -> None:
             system.team_types.add(owner, team_type.code, team_type)
     for owner, reports in system.collect("register_reports"):
         for report in reports or []:
+            if not _namespace_ok(modules[owner], report.name):
+                raise StartupError(f'Module "{owner}" report "{report.name}" must start with "{owner}.": rename it.')
             system.reports.add(owner, report.name, report)
+            _add_export_permissions(system, owner, report)
     for _owner, items in system.collect("register_menu_items"):
         system.menu_items.extend(items or [])
     for _owner, tabs in system.collect("register_tabs"):
