@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.plugins import LookupSeed, ModuleInfo, Permission, TeamType, hookimpl
+from core.plugins import (
+    DashboardWidget,
+    IntentionTypeSeed,
+    JobSpec,
+    LookupSeed,
+    MenuItem,
+    ModuleInfo,
+    Permission,
+    Tab,
+    TeamType,
+    TimelineEntry,
+    hookimpl,
+)
 
 # imported for its side effect: start-up checks the module's tables, and migrations compare them
 from . import models  # noqa: F401
@@ -92,3 +104,122 @@ def register_team_types():
             "The staff of one section; they work with the section's service users and appear on its fire register.",
         )
     ]
+
+
+@hookimpl
+def register_case_types():
+    return [
+        IntentionTypeSeed(
+            "meeting_action",
+            "Action agreed at a meeting",
+            "Something agreed at a service user's consultation or review meeting, for the member of staff who "
+            "will do it.",
+        )
+    ]
+
+
+@hookimpl
+def register_blueprints():
+    from . import views  # noqa: F401  (routes attach to the blueprint on import)
+    from .blueprint import bp
+
+    return [bp, *payments.blueprints()]
+
+
+@hookimpl
+def register_menu_items():
+    return [
+        MenuItem("Attendance", "attendance.index", "attendance.service_user.view", order=40),
+        MenuItem("Non-attendance reasons", "attendance.reasons", "attendance.reason.manage", order=400,
+                 section="admin"),
+        *payments.menu_items(),
+    ]
+
+
+@hookimpl
+def register_jobs():
+    from .jobs import raise_register_alerts
+
+    return [
+        JobSpec(
+            "attendance.register_alerts",
+            raise_register_alerts,
+            "Raise \"register not taken\" alerts for past half-days whose registers still have unmarked attendances",
+            cron="30 13,17 * * 1-5",  # after each half-day ends, London time
+        )
+    ]
+
+
+@hookimpl
+def register_tabs():
+    return [Tab("person", "attendance", "Attendance", "attendance.service_user.view", _person_tab, order=40)]
+
+
+def _person_tab(person):
+    from flask import render_template
+    from markupsafe import Markup
+
+    from . import services
+
+    service_user = services.service_user_for_person(person.id)
+    return Markup(render_template(
+        "attendance/_person_tab.html", person=person, service_user=service_user,
+        sections=services.sections_attended(service_user) if service_user else [],
+        meetings=services.meetings_of(service_user)[:3] if service_user else [],
+    ))
+
+
+@hookimpl
+def register_dashboard_widgets():
+    return [
+        DashboardWidget("attendance.registers_not_taken", "Registers not taken", "attendance.register.mark",
+                        _registers_widget, order=20)
+    ]
+
+
+def _registers_widget(user):
+    from flask import render_template
+    from markupsafe import Markup
+
+    from . import services
+
+    return Markup(render_template("attendance/_registers_widget.html", alerts=services.open_alerts(manager=user)))
+
+
+@hookimpl
+def has_working_relationship(user, person_id):
+    from . import services
+
+    return True if services.works_with(user, person_id) else None
+
+
+@hookimpl
+def timeline_entries(person_id):
+    from flask import url_for
+
+    from . import services
+
+    service_user = services.service_user_for_person(person_id)
+    if service_user is None:
+        return []
+    url = url_for("attendance.service_user", service_user_id=service_user.id)
+    entries = [TimelineEntry(service_user.referral_date, "attendance", "referred", "Referred to the day service",
+                             url)]
+    if service_user.start_date:
+        entries.append(TimelineEntry(service_user.start_date, "attendance", "started", "Started attending", url))
+    for meeting in services.meetings_of(service_user):
+        kind = "Review" if meeting.kind == "review" else "Consultation"
+        entries.append(TimelineEntry(meeting.held_on, "attendance", f"{meeting.kind}_meeting", f"{kind} meeting",
+                                     url, summary=f"{len(meeting.actions)} actions agreed"))
+    if service_user.end_date:
+        outcome = service_user.move_on_outcome.label if service_user.move_on_outcome else ""
+        entries.append(TimelineEntry(service_user.end_date, "attendance", "left", "Left the day service", url,
+                                     summary=f"Moved on to: {outcome}" if outcome else ""))
+    return entries
+
+
+@hookimpl
+def person_merged(target, source):
+    from . import services
+
+    services.move_person(target.id, source.id)
