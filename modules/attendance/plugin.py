@@ -123,7 +123,7 @@ def register_blueprints():
     from . import views  # noqa: F401  (routes attach to the blueprint on import)
     from .blueprint import bp
 
-    return [bp, *payments.blueprints()]
+    return [bp]
 
 
 @hookimpl
@@ -132,7 +132,6 @@ def register_menu_items():
         MenuItem("Attendance", "attendance.index", "attendance.service_user.view", order=40),
         MenuItem("Non-attendance reasons", "attendance.reasons", "attendance.reason.manage", order=400,
                  section="admin"),
-        *payments.menu_items(),
     ]
 
 
