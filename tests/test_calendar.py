@@ -210,3 +210,40 @@ def test_amendments_need_the_permission_in_the_service(app, act_as):
     act_as("admin.lookups.manage")
     with pytest.raises(PermissionDenied):
         services.add_one_off("scotland", date(2031, 6, 3), "Jubilee")
+
+
+def test_titles_between_name_each_day(app):
+    assert services.bank_holiday_titles_between(date(2026, 12, 20), date(2026, 12, 31)) == {
+        date(2026, 12, 25): "Christmas Day", date(2026, 12, 28): "Boxing Day (substitute day)",
+    }
+
+
+def test_weekly_job_adds_what_gov_uk_announces(app, db, monkeypatch):
+    from core.calendar import jobs as calendar_jobs
+    from core.jobs import services as jobs
+
+    # the feed is read from a stored sample: tests never reach the network
+    monkeypatch.setattr(calendar_jobs, "fetch_govuk_feed", lambda timeout=20: GOVUK_SAMPLE)
+
+    run = jobs.enqueue("calendar.refresh_from_govuk")
+
+    assert (run.status, run.result) == ("finished", {"added": 4})
+    assert services.is_bank_holiday(date(2032, 11, 30), "scotland")
+    assert jobs.job_spec("calendar.refresh_from_govuk").cron == "15 6 * * 1"
+
+
+def test_weekly_job_fails_visibly_on_a_bad_feed(app, monkeypatch):
+    from core.calendar import jobs as calendar_jobs
+    from core.jobs import services as jobs
+
+    monkeypatch.setattr(calendar_jobs, "fetch_govuk_feed", lambda timeout=20: {"england-and-wales": {}})
+
+    run = jobs.enqueue("calendar.refresh_from_govuk")
+
+    assert run.status == "failed"
+    assert "no events" in run.error
+
+
+def test_bank_holidays_are_on_the_administration_page(client, login_as):
+    login_as(MANAGE)
+    assert "/admin/bank-holidays/" in client.get("/admin/").get_data(as_text=True)

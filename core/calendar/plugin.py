@@ -5,7 +5,7 @@ from __future__ import annotations
 # imported for its side effect: start-up checks the area's tables, and migrations compare them
 from core.calendar import models  # noqa: F401
 from core.extensions import hookimpl
-from core.plugins import MenuItem, ModuleInfo, Permission
+from core.plugins import JobSpec, MenuItem, ModuleInfo, Permission
 
 MODULE = ModuleInfo(
     name="calendar",
@@ -29,7 +29,21 @@ def register_blueprints():
 
 @hookimpl
 def register_menu_items():
-    return [MenuItem("Bank holidays", "calendar.index", "admin.bank_holidays.manage", order=905)]
+    return [MenuItem("Bank holidays", "calendar.index", "admin.bank_holidays.manage", order=905, section="admin")]
+
+
+@hookimpl
+def register_jobs():
+    from core.calendar import jobs
+
+    return [
+        JobSpec(
+            "calendar.refresh_from_govuk",
+            jobs.refresh_from_govuk,
+            "Add bank holidays announced on GOV.UK (www.gov.uk/bank-holidays.json) that are not listed yet",
+            cron="15 6 * * 1",  # Mondays at 6:15am, London time
+        )
+    ]
 
 
 @hookimpl
