@@ -163,7 +163,8 @@ def usable(slug: str, type_id: int | None, department: str, field: str):
     """The active type a record of the department may use, or TypeChangeError naming the form field."""
     row = db.session.get(kind(slug).model, type_id) if type_id else None
     if row is None or not row.active or row.department not in {department, GENERAL}:
-        raise TypeChangeError(field, f"Select a {kind(slug).singular} from the list")
+        singular = kind(slug).singular
+        raise TypeChangeError(field, f"Select {'an' if singular[0] in 'aeiou' else 'a'} {singular} from the list")
     return row
 
 
