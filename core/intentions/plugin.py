@@ -29,6 +29,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_api_blueprints():
+    from core.intentions.api import blp
+
+    return [blp]
+
+
+@hookimpl
 def register_menu_items():
     return [MenuItem("My work", "intentions.tray", "intentions.manage", order=10)]
 
