@@ -4,8 +4,9 @@ The file is read once with ``csv``; each row is checked and either rejected (wit
 written in batches to temporary staging tables (COPY on PostgreSQL, executemany on SQLite), so memory stays the same
 whatever the file size. Then, inside the same transaction, the staged records are applied set by set: for each key
 only the record with the highest PRO_ORDER counts (the supply's own order), deletes remove LPIs, delivery points,
-street descriptors and classifications, and make places historical; inserts and updates are upserts that leave
-identical rows alone. Last, every place the supply touched gets its address derived again. The caller owns the
+street descriptors and classifications, and make places historical; updates change only rows that differ, and
+inserts add the keys not yet stored. Last, every place the supply touched gets its address derived again, into a
+staging table, from which the places that differ are updated and the new ones inserted. The caller owns the
 transaction: an exception or KeyboardInterrupt anywhere rolls back everything, staging tables included.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +162,9 @@ def _coordinate(value: str, column: str, bounds: tuple[float, float]) -> str:
     return value
 
 
+# dates and postcodes repeat across a supply (a postcode covers some 15 addresses): remember recent good ones; a bad
+# one raises, which lru_cache never remembers, so every bad row is still reported
+@lru_cache(maxsize=4096)
 def _date(value: str, column: str) -> str | None:
     if not value:
         return None
@@ -172,6 +177,7 @@ def _date(value: str, column: str) -> str | None:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _postcode(value: str, column: str) -> str | None:
     if not value:
         return None
@@ -381,6 +387,12 @@ PLACE_COLUMNS = BLPU_COLUMNS + (
     "postcode", "display_address", "organisation", "sub_building", "building_name", "building_number", "street",
     "locality", "town", "usrn", "classification_code", "source",
 )
+#: every touched place as the import leaves it, before it is written to the place table
+PLACE_NEW = Table(
+    "place_stage_new", STAGING, *(Column(name, _place.c[name].type) for name in PLACE_COLUMNS), prefixes=["TEMPORARY"]
+)
+
+
 def write_batch(connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
     """Append rows to a staging table: COPY on PostgreSQL, one executemany elsewhere."""
     if not rows:
@@ -755,44 +767,45 @@ class Importer:
         self.connection.execute(TOUCHED.insert().from_select(["uprn"], parts[0].union(*parts[1:])))
 
     def _apply_records(self, kind: Kind) -> Counts:
-        """Apply the street, LPI, delivery point or classification changes: deletes, then upserts."""
+        """Apply the street, LPI, delivery point or classification changes: deletes, updates of rows that differ,
+        then inserts of new keys (plain statements, cheaper than an upsert row by row)."""
         conn, target, staged = self.connection, kind.target, kind.stage
         same_key = and_(*(target.c[k] == staged.c[k] for k in kind.keys))
         by_change = dict(conn.execute(select(staged.c.change_type, func.count()).group_by(staged.c.change_type)).all())
         to_delete = by_change.pop("D", 0)
         to_upsert = sum(by_change.values())
+        changing = [name for name in kind.columns if name not in kind.keys]
         counts = Counts()
         counts.deleted = conn.execute(
             delete(target).where(exists().where(same_key, staged.c.change_type == "D"))
         ).rowcount
-        counts.inserted = conn.scalar(
-            select(func.count()).select_from(staged).where(staged.c.change_type != "D", ~exists().where(same_key))
-        )
-        insert = _insert(conn)(target).from_select(
-            list(kind.columns),
-            select(*(staged.c[name] for name in kind.columns)).where(staged.c.change_type != "D"),
-        )
-        changing = [name for name in kind.columns if name not in kind.keys]
-        insert = insert.on_conflict_do_update(
-            index_elements=list(kind.keys),
-            set_={name: insert.excluded[name] for name in changing},
-            where=or_(*(target.c[name].is_distinct_from(insert.excluded[name]) for name in changing)),
-        )
-        # SQLAlchemy only keeps an INSERT's rowcount when asked to
-        written = conn.execute(insert.execution_options(preserve_rowcount=True)).rowcount
-        counts.updated = written - counts.inserted
-        counts.unchanged = (to_delete - counts.deleted) + (to_upsert - written)
+        counts.updated = conn.execute(
+            update(target)
+            .where(
+                same_key,
+                staged.c.change_type != "D",
+                or_(*(target.c[name].is_distinct_from(staged.c[name]) for name in changing)),
+            )
+            .values({name: staged.c[name] for name in changing})
+        ).rowcount
+        counts.inserted = conn.execute(
+            target.insert().from_select(
+                list(kind.columns),
+                select(*(staged.c[name] for name in kind.columns)).where(
+                    staged.c.change_type != "D", ~exists().where(same_key)
+                ),
+            ).execution_options(preserve_rowcount=True)  # SQLAlchemy only keeps an INSERT's rowcount when asked to
+        ).rowcount
+        counts.unchanged = (to_delete - counts.deleted) + (to_upsert - counts.inserted - counts.updated)
         return counts
 
     def _apply_places(self) -> Counts:
-        """Build every touched place from its BLPU and derived address, and upsert them all in one statement."""
+        """Build every touched place from its BLPU and derived address into a staging table, then update the places
+        that differ and insert the new ones, in one statement each."""
         conn = self.connection
         blpu = KINDS["21"].stage
         known = exists().where(_place.c.uprn == blpu.c.uprn)
         counts = Counts()
-        counts.inserted = conn.scalar(
-            select(func.count()).select_from(blpu).where(blpu.c.change_type != "D", ~known)
-        )
         counts.deleted = conn.scalar(
             select(func.count())
             .select_from(blpu.join(_place, _place.c.uprn == blpu.c.uprn))
@@ -802,32 +815,40 @@ class Importer:
         deletes_of_nothing = conn.scalar(
             select(func.count()).select_from(blpu).where(blpu.c.change_type == "D", ~known)
         )
+        self._analyze(TOUCHED)
         # touched places that exist or are being added; the others are LPIs and delivery points waiting for a BLPU
-        candidates = counts.inserted + conn.scalar(
-            select(func.count()).select_from(TOUCHED.join(_place, _place.c.uprn == TOUCHED.c.uprn))
-        )
-        derived = places_query().subquery("new_place")
+        new = PLACE_NEW
+        self._create(new)
+        candidates = conn.execute(
+            new.insert().from_select(list(PLACE_COLUMNS), places_query()).execution_options(preserve_rowcount=True)
+        ).rowcount
         now = bindparam("now", utcnow(), type_=AwareDateTime())
-        insert = _insert(conn)(_place).from_select(
-            [*PLACE_COLUMNS, "version", "created_at", "updated_at"],
-            select(*(derived.c[name] for name in PLACE_COLUMNS), literal(1), now, now).where(
-                derived.c.uprn.is_not(None)
-            ),
-        )
         changing = [name for name in PLACE_COLUMNS if name != "uprn"]
-        insert = insert.on_conflict_do_update(
-            index_elements=["uprn"],
-            set_={
-                **{name: insert.excluded[name] for name in changing},
-                "version": _place.c.version + 1,
-                "updated_at": insert.excluded.updated_at,
-            },
-            where=or_(*(_place.c[name].is_distinct_from(insert.excluded[name]) for name in changing)),
-        )
-        written = conn.execute(insert.execution_options(preserve_rowcount=True)).rowcount
-        counts.updated = written - counts.inserted - counts.deleted
-        counts.unchanged = candidates - written + deletes_of_nothing
+        written = conn.execute(
+            update(_place)
+            .where(
+                _place.c.uprn == new.c.uprn,
+                or_(*(_place.c[name].is_distinct_from(new.c[name]) for name in changing)),
+            )
+            .values({**{name: new.c[name] for name in changing}, "version": _place.c.version + 1, "updated_at": now})
+        ).rowcount
+        counts.inserted = conn.execute(
+            _place.insert().from_select(
+                [*PLACE_COLUMNS, "version", "created_at", "updated_at"],
+                select(*(new.c[name] for name in PLACE_COLUMNS), literal(1), now, now).where(
+                    ~exists().where(_place.c.uprn == new.c.uprn)
+                ),
+            ).execution_options(preserve_rowcount=True)
+        ).rowcount
+        counts.updated = written - counts.deleted
+        counts.unchanged = candidates - counts.inserted - written + deletes_of_nothing
         return counts
+
+    def _analyze(self, *tables: Table) -> None:
+        """Give PostgreSQL's planner the sizes of freshly filled tables (autovacuum never analyses temporary ones)."""
+        if self.postgres:
+            for table in tables:
+                self.connection.execute(text(f"ANALYZE {table.name}"))
 
     def _apply_open_uprn(self) -> None:
         """Set the coordinates of places with these UPRNs; with create_missing, add places for the others."""
