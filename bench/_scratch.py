@@ -1,0 +1,93 @@
+"""What the benchmarks share: the PostgreSQL database to use, and an app working in a scratch schema of it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+
+
+def database_url() -> str | None:
+    """BENCH_DATABASE_URL, else DATABASE_URL, if it names a PostgreSQL database (the limits are PostgreSQL's)."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    return url if url.startswith(("postgres://", "postgresql")) else None
+
+
+def schema_exists(url: str, schema: str) -> bool:
+    from core.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url))
+    try:
+        with engine.connect() as connection:
+            return bool(connection.scalar(
+                text("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :name"), {"name": schema}
+            ))
+    finally:
+        engine.dispose()
+
+
+class NotOwnDatabase(Exception):
+    """The database's public schema holds tables, which a scratch schema would see (and write to) through its
+    search path."""
+
+
+def check_own_database(url: str) -> None:
+    """Refuse a database whose public schema has tables: the scratch schema's search path ends with public (where
+    PostgreSQL keeps extensions such as pg_trgm), so PPP tables there would be found, and written to, instead."""
+    from core.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url))
+    try:
+        with engine.connect() as connection:
+            tables = connection.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
+            name = connection.scalar(text("SELECT current_database()"))
+    finally:
+        engine.dispose()
+    if tables:
+        raise NotOwnDatabase(
+            f"the database {name} has {tables} tables in its public schema: give the benchmarks a database of their "
+            f"own (BENCH_DATABASE_URL), or empty its public schema"
+        )
+
+
+@contextmanager
+def scratch_app(url: str, schema: str, *, fresh: bool = True, keep: bool = False) -> Iterator[object]:
+    """An app (no modules) whose tables live in ``schema``, migrated to head; the schema is made new when ``fresh``
+    and dropped afterwards unless ``keep``. Extensions such as pg_trgm are found in public if already there."""
+    from core import create_app, database
+    from core.config import normalise_database_url
+    from core.extensions import db
+
+    check_own_database(url)
+    admin = create_engine(normalise_database_url(url))
+    try:
+        if fresh:
+            with admin.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                connection.execute(text(f"CREATE SCHEMA {schema}"))
+        app = create_app(
+            config={
+                "PPP_ENV": "development",
+                "DATABASE_URL": url,
+                "SECRET_KEY": SECRET,
+                "REDIS_URL": None,
+                "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={schema},public"}},
+            },
+            modules=[],
+        )
+        try:
+            with app.app_context():
+                database.upgrade(app, echo=lambda *_: None)
+                yield app
+                db.session.remove()
+                db.engine.dispose()
+        finally:
+            if not keep:
+                with admin.begin() as connection:
+                    connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    finally:
+        admin.dispose()
