@@ -30,6 +30,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_api_blueprints():
+    from core.conditions.api import blp
+
+    return [blp]
+
+
+@hookimpl
 def render_slot(slot, context):
     if slot != "case.sections":
         return None
