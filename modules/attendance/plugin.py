@@ -20,6 +20,7 @@ from core.plugins import (
 
 # imported for its side effect: start-up checks the module's tables, and migrations compare them
 from . import models  # noqa: F401
+from . import reports as funder_reports
 from .payments import models as payment_models  # noqa: F401
 from .payments import plugin as payments
 
@@ -64,6 +65,7 @@ def register_permissions():
         Permission("attendance.fire_register.view", "Print fire registers", default_roles=STAFF),
         Permission("attendance.reason.manage", "Change the list of non-attendance reasons and whether each is paid"),
         *payments.permissions(),
+        *funder_reports.permissions(),
     ]
 
 
@@ -123,7 +125,7 @@ def register_blueprints():
     from . import views  # noqa: F401  (routes attach to the blueprint on import)
     from .blueprint import bp
 
-    return [bp]
+    return [bp, *payments.blueprints()]
 
 
 @hookimpl
@@ -132,6 +134,7 @@ def register_menu_items():
         MenuItem("Attendance", "attendance.index", "attendance.service_user.view", order=40),
         MenuItem("Non-attendance reasons", "attendance.reasons", "attendance.reason.manage", order=400,
                  section="admin"),
+        *payments.menu_items(),
     ]
 
 
@@ -222,3 +225,15 @@ def person_merged(target, source):
     from . import services
 
     services.move_person(target.id, source.id)
+
+
+@hookimpl
+def register_reports():
+    return funder_reports.reports()
+
+
+@hookimpl
+def register_api_blueprints():
+    from .reports_api import blp as reports_api
+
+    return [reports_api]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.plugins import Permission
+from core.plugins import MenuItem, Permission
 
 from . import services
 
@@ -22,4 +22,19 @@ def permissions() -> list[Permission]:
                    default_roles=FINANCE),
         Permission(services.EXPORT_CASH, "Download and print a confirmed run's cash envelopes and bank order",
                    default_roles=FINANCE),
+    ]
+
+
+def blueprints() -> list:
+    from . import views  # noqa: F401  (routes attach to the blueprint on import)
+    from .blueprint import bp
+
+    return [bp]
+
+
+def menu_items() -> list[MenuItem]:
+    return [
+        MenuItem("Attendance payments", "attendance_payments.index", services.VIEW, order=45),
+        MenuItem("Attendance payment settings", "attendance_payments.settings", services.MANAGE_SETTINGS, order=410,
+                 section="admin"),
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from core.audit import services as audit
 from core.extensions import db
 from core.permissions import acting_user, authorize
-from core.types import utcnow
+from core.types import LONDON, utcnow
 
 from ..models import ATTENDED, BACS, CASH, NOT_ATTENDED, Attendance, NonAttendanceReason, ServiceUser
 from . import bacs, bank_details, cash
@@ -136,6 +136,11 @@ def rate_on(day: date) -> PaymentRate | None:
     return db.session.scalars(
         select(PaymentRate).where(PaymentRate.effective_from <= day).order_by(PaymentRate.effective_from.desc())
     ).first()
+
+
+def rate_on_today() -> PaymentRate | None:
+    """The rate in force today (Europe/London)."""
+    return rate_on(datetime.now(LONDON).date())
 
 
 def _paid_days_governed_by(effective_from: date, exclude_id: int | None = None) -> date | None:
