@@ -410,6 +410,22 @@ def test_a_missing_file_is_one_line_too(app, db, tmp_path):
     assert result.stderr.splitlines() == [f"Error: Cannot open {tmp_path / 'nowhere.csv'}: No such file or directory."]
 
 
+def test_a_failure_during_the_command_is_one_line_and_changes_nothing(app, db, tmp_path, monkeypatch):
+    def fail(self):
+        raise RuntimeError("could not extend file: No space left on device\nHINT: Check free disk space.")
+
+    monkeypatch.setattr(Importer, "_apply_places", fail)
+    result = app.test_cli_runner().invoke(args=["gazetteer", "import", str(write(tmp_path, supply())), "--format",
+                                                 "abp"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: The import failed, so nothing was changed: RuntimeError: could not extend file: No space left on device"
+    )
+    assert "Traceback" not in result.output
+    assert count(db, Place) == 0 and count(db, AddressLPI) == 0
+    assert db.session.scalar(select(GazetteerImport.status)) == "failed"
+
+
 def test_the_import_history_screens_show_each_run_and_its_rejected_rows(client, login_as, db, tmp_path):
     run = import_file(write(tmp_path, supply() + [BAD_ROWS[1][0]]))
     login_as("places.gazetteer.import")

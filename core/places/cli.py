@@ -77,6 +77,12 @@ def import_file(file: Path, fmt: str | None, create_missing: bool, batch_size: i
             )
         except GazetteerError as exc:
             raise click.ClickException(f"{exc} Nothing was changed.") from exc
+        except Exception as exc:
+            # the run's record keeps the reason; a database error's SQL and background stay out of the one line
+            reason = (str(exc).splitlines() or [""])[0]
+            raise click.ClickException(
+                f"The import failed, so nothing was changed: {type(exc).__name__}: {reason}"
+            ) from exc
     _summary(run, time.monotonic() - started)
 
 
