@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
@@ -21,6 +22,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
@@ -87,7 +89,12 @@ class GovDateField(DateField):
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):
-        if not valuelist or not any(value.strip() for value in valuelist):
+        if not valuelist:
+            # the widget unpacks three boxes, so a date missing from the submission shows as three empty boxes
+            self.raw_data = None
+            self.data = None
+            return
+        if not any(value.strip() for value in valuelist):
             self.data = None
             return
         try:
@@ -328,3 +335,62 @@ class ContributionForm(FlaskForm):
     weekly_pence = MoneyField(_mandatory("Service user's contribution per week (£)"),
                               validators=[InputRequired(message="Enter the contribution per week")])
     submit = SubmitField("Record contribution", widget=GovSubmitInput())
+
+
+WEEKDAY_CHOICES = [(str(index), name) for index, name in enumerate(
+    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
+
+
+class RateForm(FlaskForm):
+    """The seed's Rates tab; Bank Holiday Type is for future use and left out."""
+
+    start_date = GovDateField(_mandatory("Start date"), validators=[InputRequired(message="Enter the start date")])
+    end_date = GovDateField("End date", description="The last day the rate applies. Leave empty while it is open.")
+    rate_pence = MoneyField(_mandatory("Rate (£)"), validators=[InputRequired(message="Enter the rate")])
+    time_band_start = TimeField("Time band start", description="24-hour clock, e.g. 08:00. Empty means midnight.")
+    time_band_end = TimeField("Time band end", description="Empty or 00:00 means the end of the day.")
+    bank_holiday_rate_pence = MoneyField("Bank holiday rate (£)",
+                                         description="Charged instead on bank holidays. Leave empty for the same rate.")
+    all_days = RadioField(_mandatory("Select All Days"), widget=GovRadioInput(), choices=YES_NO, default="yes",
+                          validators=[InputRequired(message="Select whether the rate applies on all days")])
+    weekdays = SelectMultipleField("Days of the week (when not all days)", widget=GovCheckboxesInput(),
+                                   choices=WEEKDAY_CHOICES, coerce=int, validate_choice=False)
+    submit = SubmitField("Save rate", widget=GovSubmitInput())
+
+
+class VisitForm(FlaskForm):
+    week_number = SelectField(_mandatory("Week of the cycle"), widget=GovSelect(), coerce=int, choices=[],
+                              validate_choice=False)
+    weekday = SelectField(_mandatory("Day"), widget=GovSelect(), coerce=int, choices=WEEKDAY_CHOICES,
+                          validate_choice=False)
+    start_time = TimeField(_mandatory("Starts"), validators=[InputRequired(message="Enter the time the visit starts")])
+    end_time = TimeField(_mandatory("Ends"), validators=[InputRequired(message="Enter the time the visit ends")])
+    submit = SubmitField("Add visit", widget=GovSubmitInput())
+
+
+class BedAllocationForm(FlaskForm):
+    bed_id = _select(_mandatory("Sub location, room and bed"), "Select the bed")
+    start_date = GovDateField(_mandatory("Start date"), validators=[InputRequired(message="Enter the start date")])
+    start_time = TimeField("Start time")
+    end_date = GovDateField("End date")
+    end_time = TimeField("End time")
+    submit = SubmitField("Allocate bed", widget=GovSubmitInput())
+
+
+class EndAllocationForm(FlaskForm):
+    end_date = GovDateField(_mandatory("End date"), validators=[InputRequired(message="Enter the end date")])
+    end_time = TimeField("End time")
+    submit = SubmitField("End allocation", widget=GovSubmitInput())
+
+
+class AbsenceForm(FlaskForm):
+    absence_type_id = _select(_mandatory("Kind of absence"), "Select the kind of absence")
+    start_date = GovDateField(_mandatory("First day away"), validators=[InputRequired(message="Enter the first day away")])
+    end_date = GovDateField("Day they came back", description="Not a day away. Leave empty while they are away.")
+    notes = StringField("Notes", widget=GovTextInput(),
+                        validators=[Length(max=500, message="Notes must be 500 characters or fewer")])
+    submit = SubmitField("Record absence", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """An empty form, for CSRF on buttons that change something."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -395,3 +395,119 @@ class ChargeHistory(db.Model):
 
     def __repr__(self) -> str:
         return f"<ChargeHistory service {self.person_contract_service_id} {self.charge_per_week_pence}>"
+
+
+# --- rates, planned schedule, bed allocation and absences -------------------------------------------------------
+
+#: weekday bits of ServiceRate.weekdays, Monday first, as date.weekday() numbers them
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ALL_DAYS = 0b1111111
+
+
+class ServiceRate(db.Model):
+    """The seed's Rates tab: a rate for some days of the week and, for timed units, a time band."""
+
+    __tablename__ = "care_contracts_service_rate"
+    __table_args__ = (
+        CheckConstraint("rate_pence >= 0", name="rate_not_negative"),
+        CheckConstraint("bank_holiday_rate_pence IS NULL OR bank_holiday_rate_pence >= 0", name="bank_holiday_rate"),
+        CheckConstraint("weekdays BETWEEN 1 AND 127", name="weekdays"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    #: the first day the rate applies
+    start_date: Mapped[date] = mapped_column(Date)
+    #: the last day the rate applies; None while open-ended
+    end_date: Mapped[date | None] = mapped_column(Date)
+    #: pence per rate unit
+    rate_pence: Mapped[int] = mapped_column(Integer)
+    #: defaulted from the person contract service
+    rate_unit_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_rate_unit.id"))
+    #: for units with Time and Days?: the band's start; None means from midnight
+    time_band_start: Mapped[time | None] = mapped_column(Time)
+    #: the band's end; None (or midnight) means to the end of the day
+    time_band_end: Mapped[time | None] = mapped_column(Time)
+    #: pence per rate unit on bank holidays; None charges the ordinary rate
+    bank_holiday_rate_pence: Mapped[int | None] = mapped_column(Integer)
+    #: the days of the week the rate applies, one bit each from Monday (1) to Sunday (64); 127 is Select All Days
+    weekdays: Mapped[int] = mapped_column(Integer, default=ALL_DAYS)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    rate_unit: Mapped[RateUnit] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<ServiceRate {self.id} {self.rate_pence}p from {self.start_date}>"
+
+    @property
+    def all_days(self) -> bool:
+        return self.weekdays == ALL_DAYS
+
+
+class PlannedVisit(db.Model):
+    """One visit of a service's planned weekly schedule, in week 1 to Frequency of the repeating cycle."""
+
+    __tablename__ = "care_contracts_planned_visit"
+    __table_args__ = (
+        CheckConstraint("week_number BETWEEN 1 AND 9", name="week_number"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    #: which week of the cycle, counted from the week the service starts
+    week_number: Mapped[int] = mapped_column(Integer, default=1)
+    #: 0 Monday to 6 Sunday
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[time] = mapped_column(Time)
+    #: the visit's end; midnight means the end of the day
+    end_time: Mapped[time] = mapped_column(Time)
+
+    def __repr__(self) -> str:
+        return f"<PlannedVisit week {self.week_number} day {self.weekday} {self.start_time}-{self.end_time}>"
+
+
+class BedAllocation(db.Model):
+    """The seed's Bed Allocation (Occupancy): which bed a residential service user has, and when."""
+
+    __tablename__ = "care_contracts_bed_allocation"
+    __table_args__ = (CheckConstraint("end_at IS NULL OR end_at > start_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    bed_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_bed.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    bed: Mapped[Bed] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<BedAllocation bed {self.bed_id} from {self.start_at}>"
+
+
+class ServiceAbsence(db.Model):
+    """A person's absence from a service (the seed's Person Contract Service Absence), charged by its type's steps."""
+
+    __tablename__ = "care_contracts_service_absence"
+    __table_args__ = (CheckConstraint("end_date IS NULL OR end_date > start_date", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    absence_type_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_absence_type.id"))
+    #: the first day away (day 1 of the type's charging steps)
+    start_date: Mapped[date] = mapped_column(Date)
+    #: the day the person came back, which is not a day away; None while still away
+    end_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    absence_type: Mapped[AbsenceType] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<ServiceAbsence {self.absence_type_id} from {self.start_date}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -16,11 +16,13 @@ from core.people import services as people
 from core.permissions import authorize
 from core.types import LONDON, london_now
 
+from . import charging
 from .models import (
     SERVICE_STATUSES,
     AbsenceChargeStep,
     AbsenceType,
     Bed,
+    BedAllocation,
     ChargeHistory,
     ChargeTrigger,
     ContractScheme,
@@ -32,10 +34,13 @@ from .models import (
     Location,
     PersonContract,
     PersonContractService,
+    PlannedVisit,
     RateUnit,
     Room,
     Service,
+    ServiceAbsence,
     ServiceDetail,
+    ServiceRate,
     SubLocation,
 )
 
@@ -553,6 +558,28 @@ def contributions_of(service: PersonContractService) -> list[PersonContractServi
 # --- rates in force and the weekly charge ---------------------------------------------------------------------
 
 
+def chargeable_end(service: PersonContractService) -> date | None:
+    """The first day no longer charged: the end date plus the end reason's extra days, or None while open."""
+    if service.end_at is None:
+        return None
+    extra = service.end_reason.extra_days_charged if service.end_reason else 0
+    return service.end_at.astimezone(LONDON).date() + timedelta(days=extra)
+
+
+def terms_of(service: PersonContractService) -> charging.Terms:
+    """A service's charging terms as plain values for the charging arithmetic."""
+    rates = tuple(charging.Rate(r.start_date, r.end_date, r.rate_pence, r.weekdays, r.time_band_start,
+                                r.time_band_end, r.bank_holiday_rate_pence, r.id) for r in rates_of(service))
+    visits = tuple(charging.Visit(v.week_number, v.weekday, v.start_time, v.end_time) for v in visits_of(service))
+    absences = tuple(
+        charging.Absence(a.start_date, a.end_date, tuple((s.from_day, s.percent) for s in a.absence_type.steps))
+        for a in absences_of(service))
+    return charging.Terms(
+        unit=service.rate_unit.kind, start=service.start_at.astimezone(LONDON).date(), end=chargeable_end(service),
+        standard_pence=service.contract_service.standard_rate_pence, override_pence=service.override_rate_pence,
+        rates=rates, visits=visits, frequency_weeks=service.frequency_weeks, absences=absences)
+
+
 def rate_in_force(service: PersonContractService, day: date) -> tuple[int | None, str]:
     """The rate that applies on a day, in pence per rate unit, and where it comes from.
 
@@ -560,20 +587,24 @@ def rate_in_force(service: PersonContractService, day: date) -> tuple[int | None
     """
     if service.override_rate_pence is not None:
         return service.override_rate_pence, "override"
+    rate = terms_of(service).rate_on(day)
+    if rate is not None:
+        return rate.pence, "rates tab"
     return service.contract_service.standard_rate_pence, "standard rate"
 
 
 def weekly_charge(service: PersonContractService, day: date) -> tuple[int | None, int | None, str]:
     """(charge per week in pence, the rate used, its source) for a service as it stands on a day."""
     rate, source = rate_in_force(service, day)
-    if rate is None:
-        return None, None, source
     kind = service.rate_unit.kind
     if kind == "week":
         return rate, rate, source
     if kind == "day":
         return rate * 7, rate, source
-    return None, rate, source
+    terms = terms_of(service)
+    if not terms.visits:
+        return None, rate, source
+    return charging.weekly_schedule_charge(terms), rate, f"{source}, planned schedule"
 
 
 def record_charge_per_week(service: PersonContractService) -> None:
@@ -595,6 +626,239 @@ def charge_history(service: PersonContractService) -> list[ChargeHistory]:
     return list(db.session.scalars(
         select(ChargeHistory).where(ChargeHistory.person_contract_service_id == service.id)
         .order_by(ChargeHistory.id.desc())))
+
+
+def _charging_changed(service: PersonContractService, reason: str) -> None:
+    """After a change to rates, schedule or absences: the weekly charge again, and a trigger if Completed."""
+    record_charge_per_week(service)
+    if service.status == "completed":
+        add_trigger(service, reason)
+
+
+# --- the Rates tab ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RateDetails:
+    """What the Rates tab's form (or an API caller) sets."""
+
+    start_date: date | None = None
+    end_date: date | None = None
+    rate_pence: int | None = None
+    time_band_start: time | None = None
+    time_band_end: time | None = None
+    bank_holiday_rate_pence: int | None = None
+    all_days: bool = True
+    weekdays: tuple[int, ...] = ()
+
+
+def rates_of(service: PersonContractService) -> list[ServiceRate]:
+    """The Rates tab, by start date and then time band (a band from midnight first, on every database)."""
+    rows = db.session.scalars(select(ServiceRate).where(ServiceRate.person_contract_service_id == service.id))
+    return sorted(rows, key=lambda r: (r.start_date, charging.minute_of(r.time_band_start), r.id))
+
+
+def save_rate(service: PersonContractService, record: ServiceRate | None, details: RateDetails) -> ServiceRate:
+    """Add or change a rate; refused, naming the clashing rate, if two rates could apply at one moment of a day."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    if not service.rate_required:
+        raise CareContractsError("rate_pence", "This service's contract service has no negotiated rates")
+    if details.start_date is None:
+        raise CareContractsError("start_date", "Enter the date the rate starts")
+    if details.end_date is not None and details.end_date < details.start_date:
+        raise CareContractsError("end_date", "The end date must be on or after the start date")
+    if details.rate_pence is None or details.rate_pence < 0:
+        raise CareContractsError("rate_pence", "Enter the rate")
+    if details.bank_holiday_rate_pence is not None and details.bank_holiday_rate_pence < 0:
+        raise CareContractsError("bank_holiday_rate_pence", "The bank holiday rate cannot be negative")
+    timed = service.rate_unit.time_and_days
+    if not timed and (details.time_band_start or details.time_band_end):
+        raise CareContractsError("time_band_start", f"{service.rate_unit.name} rates have no time bands")
+    if timed and charging.minute_of(details.time_band_start) >= charging.minute_of(details.time_band_end, end=True):
+        raise CareContractsError("time_band_end", "The time band must end after it starts")
+    mask = charging.ALL_DAYS if details.all_days else sum(1 << day for day in set(details.weekdays) if 0 <= day <= 6)
+    if not mask:
+        raise CareContractsError("weekdays", "Select the days of the week, or Select All Days")
+    candidate = charging.Rate(details.start_date, details.end_date, details.rate_pence, mask, details.time_band_start,
+                              details.time_band_end, details.bank_holiday_rate_pence,
+                              record.id if record is not None else None)
+    others = [charging.Rate(r.start_date, r.end_date, r.rate_pence, r.weekdays, r.time_band_start, r.time_band_end,
+                            r.bank_holiday_rate_pence, r.id) for r in rates_of(service)]
+    clash = charging.first_clash(candidate, others)
+    if clash is not None:
+        raise CareContractsError(
+            "start_date", f"This rate overlaps the rate of {clash.describe()}: only one rate can apply at any time of "
+                          "any day. Change its days, times or dates, or end the other rate first")
+    rate = record or ServiceRate(person_contract_service_id=service.id)
+    rate.rate_unit_id = service.rate_unit_id
+    rate.start_date, rate.end_date, rate.rate_pence = details.start_date, details.end_date, details.rate_pence
+    rate.time_band_start = details.time_band_start if timed else None
+    rate.time_band_end = details.time_band_end if timed else None
+    rate.bank_holiday_rate_pence = details.bank_holiday_rate_pence
+    rate.weekdays = mask
+    db.session.add(rate)
+    db.session.flush()
+    _charging_changed(service, "rates changed")
+    return rate
+
+
+# --- the planned schedule --------------------------------------------------------------------------------------
+
+
+def visits_of(service: PersonContractService) -> list[PlannedVisit]:
+    return list(db.session.scalars(
+        select(PlannedVisit).where(PlannedVisit.person_contract_service_id == service.id)
+        .order_by(PlannedVisit.week_number, PlannedVisit.weekday, PlannedVisit.start_time)))
+
+
+def add_visit(service: PersonContractService, week_number: int | None, weekday: int | None, start: time | None,
+              end: time | None) -> PlannedVisit:
+    """Add a visit to the planned weekly schedule of an hourly or sessional service."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    if service.rate_unit.kind not in ("hour", "session"):
+        raise CareContractsError("weekday", f"{service.rate_unit.name} services have no planned schedule")
+    if week_number is None or not 1 <= week_number <= service.frequency_weeks:
+        raise CareContractsError("week_number", f"Select a week from 1 to {service.frequency_weeks}")
+    if weekday is None or not 0 <= weekday <= 6:
+        raise CareContractsError("weekday", "Select the day of the week")
+    if start is None:
+        raise CareContractsError("start_time", "Enter the time the visit starts")
+    if end is None or charging.minute_of(end, end=True) <= charging.minute_of(start):
+        raise CareContractsError("end_time", "The visit must end after it starts, on the same day")
+    new = charging.Visit(week_number, weekday, start, end)
+    for visit in visits_of(service):
+        if (visit.week_number, visit.weekday) == (week_number, weekday):
+            (a, b), (c, d) = charging.Visit(visit.week_number, visit.weekday, visit.start_time,
+                                            visit.end_time).minutes, new.minutes
+            if a < d and c < b:
+                raise CareContractsError("start_time", "This visit overlaps another visit on the same day")
+    visit = PlannedVisit(person_contract_service_id=service.id, week_number=week_number, weekday=weekday,
+                         start_time=start, end_time=end)
+    db.session.add(visit)
+    db.session.flush()
+    _charging_changed(service, "schedule changed")
+    return visit
+
+
+def remove_visit(service: PersonContractService, visit_id: int) -> None:
+    """Take a visit off the planned schedule."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    visit = db.session.get(PlannedVisit, visit_id)
+    if visit is None or visit.person_contract_service_id != service.id:
+        raise CareContractsError("visit", "No such visit on this service")
+    db.session.delete(visit)
+    db.session.flush()
+    _charging_changed(service, "schedule changed")
+
+
+# --- bed allocation --------------------------------------------------------------------------------------------
+
+
+def beds_of(service: PersonContractService) -> list[BedAllocation]:
+    return list(db.session.scalars(
+        select(BedAllocation).where(BedAllocation.person_contract_service_id == service.id)
+        .order_by(BedAllocation.start_at)))
+
+
+def bed_choices(service: PersonContractService) -> list[tuple[int, str]]:
+    """The beds of the service's establishment, labelled sub-location, room and bed."""
+    query = (select(Bed).join(Room).join(SubLocation).join(Location)
+             .where(Location.establishment_id == service.person_contract.establishment_id, Bed.active.is_(True))
+             .order_by(SubLocation.name, Room.name, Bed.name))
+    return [(bed.id, f"{bed.room.sub_location.name}, {bed.room.name}, {bed.name}") for bed in db.session.scalars(query)]
+
+
+def _overlap(start_a: datetime, end_a: datetime | None, start_b: datetime, end_b: datetime | None) -> bool:
+    return (end_b is None or start_a < end_b) and (end_a is None or start_b < end_a)
+
+
+def allocate_bed(service: PersonContractService, bed_id: int | None, start_at: datetime | None,
+                 end_at: datetime | None) -> BedAllocation:
+    """Place (or move) a residential service user in a bed; a bed never holds two people at once. Charges unchanged."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    if not service.contract_service.rooms_apply:
+        raise CareContractsError("bed_id", f"{service.contract_service.name} does not have rooms")
+    # lock the bed (PostgreSQL) so two people cannot be placed in it at once by concurrent requests
+    bed = db.session.scalar(select(Bed).where(Bed.id == (bed_id or 0)).with_for_update())
+    if bed is None or bed.room.sub_location.location.establishment_id != service.person_contract.establishment_id:
+        raise CareContractsError("bed_id", f"Select a bed at {service.person_contract.establishment.name}")
+    if start_at is None:
+        raise CareContractsError("start_at", "Enter the date the service user is placed in the bed")
+    if end_at is not None and end_at <= start_at:
+        raise CareContractsError("end_at", "The end must be after the start")
+    others = db.session.scalars(select(BedAllocation).where(
+        (BedAllocation.bed_id == bed.id) | (BedAllocation.person_contract_service_id == service.id)))
+    for other in others:
+        if _overlap(start_at, end_at, other.start_at, other.end_at):
+            if other.person_contract_service_id == service.id and other.bed_id != bed.id:
+                raise CareContractsError("start_at", f"The service user is in {other.bed.room.name}, {other.bed.name} "
+                                                     "then: end that allocation first")
+            raise CareContractsError("bed_id", f"{bed.room.name}, {bed.name} is allocated from "
+                                               f"{_when(other.start_at)}{' to ' + _when(other.end_at) if other.end_at else ''}"
+                                               " then: a bed never holds two people at once")
+    allocation = BedAllocation(person_contract_service_id=service.id, bed_id=bed.id, start_at=start_at, end_at=end_at)
+    db.session.add(allocation)
+    db.session.flush()
+    return allocation
+
+
+def end_bed_allocation(service: PersonContractService, allocation_id: int, end_at: datetime | None) -> BedAllocation:
+    """Record when the service user left a bed."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    allocation = db.session.get(BedAllocation, allocation_id)
+    if allocation is None or allocation.person_contract_service_id != service.id:
+        raise CareContractsError("end_at", "No such bed allocation on this service")
+    if end_at is None or end_at <= allocation.start_at:
+        raise CareContractsError("end_at", "The end must be after the start")
+    allocation.end_at = end_at
+    db.session.flush()
+    return allocation
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y %H:%M}"
+
+
+# --- absences --------------------------------------------------------------------------------------------------
+
+
+def absences_of(service: PersonContractService) -> list[ServiceAbsence]:
+    return list(db.session.scalars(
+        select(ServiceAbsence).where(ServiceAbsence.person_contract_service_id == service.id)
+        .order_by(ServiceAbsence.start_date)))
+
+
+def record_absence(service: PersonContractService, absence_type_id: int | None, start_date: date | None,
+                   end_date: date | None, notes: str = "", record: ServiceAbsence | None = None) -> ServiceAbsence:
+    """Record (or change) an absence from the service; its type's steps change the charge for the days away."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    kind = db.session.get(AbsenceType, absence_type_id or 0)
+    if kind is None:
+        raise CareContractsError("absence_type_id", "Select the kind of absence")
+    if start_date is None:
+        raise CareContractsError("start_date", "Enter the first day away")
+    if end_date is not None and end_date <= start_date:
+        raise CareContractsError("end_date", "The day they came back must be after the first day away")
+    for other in absences_of(service):
+        if other is record:
+            continue
+        if (other.end_date is None or start_date < other.end_date) and (end_date is None or other.start_date < end_date):
+            raise CareContractsError("start_date", f"This overlaps the {other.absence_type.name.lower()} from "
+                                                   f"{other.start_date.day} {other.start_date:%B %Y}")
+    absence = record or ServiceAbsence(person_contract_service_id=service.id)
+    absence.absence_type_id, absence.start_date, absence.end_date = kind.id, start_date, end_date
+    absence.notes = (notes or "").strip()[:500]
+    db.session.add(absence)
+    db.session.flush()
+    _charging_changed(service, "absence recorded")
+    return absence
 
 
 def london_today() -> date:

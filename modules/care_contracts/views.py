@@ -11,10 +11,12 @@ from core.lookups import services as lookups
 from core.permissions import require_permission
 from core.types import LONDON
 
-from . import forms, services
+from . import charging, forms, services
 from .blueprint import bp
 from .models import (
     SERVICE_STATUSES,
+    WEEKDAY_NAMES,
+    AbsenceType,
     ContractScheme,
     ContractService,
     EndReason,
@@ -214,14 +216,45 @@ def service_new(contract_id: int | None = None, service_id: int | None = None):
         400 if form.errors else 200)
 
 
+def _page(record, tab: str = "details", status: int = 200, form=None, **overrides):
+    """The service page with one section shown; ``overrides`` replace a section's empty form after a refusal."""
+    absence_form = forms.AbsenceForm()
+    absence_form.absence_type_id.choices = [("", "Select one")] + services.options(AbsenceType)
+    bed_form = forms.BedAllocationForm()
+    bed_form.bed_id.choices = [("", "Select one")] + services.bed_choices(record)
+    visit_form = forms.VisitForm()
+    visit_form.week_number.choices = [(week, f"Week {week}") for week in range(1, record.frequency_weeks + 1)]
+    context = {
+        "contribution_form": forms.ContributionForm(), "absence_form": absence_form, "bed_form": bed_form,
+        "visit_form": visit_form, "end_form": forms.EndAllocationForm(),
+    }
+    context.update(overrides)
+    return render_template(
+        "care_contracts/service.html", service=record, tab=tab, form=form,
+        history=services.charge_history(record), contributions=services.contributions_of(record),
+        rates=services.rates_of(record), visits=services.visits_of(record), beds=services.beds_of(record),
+        absences=services.absences_of(record), weekdays=WEEKDAY_NAMES, describe_weekdays=charging.describe_weekdays,
+        describe_steps=lambda steps: services.describe_steps([(s.from_day, s.percent) for s in steps]),
+        **context), status
+
+
 @bp.route("/services/<int:service_id>")
 @require_permission(services.VIEW)
 def service(service_id: int):
     record = _or_404(services.view_service, service_id)
     db.session.commit()  # the audited view
-    return render_template("care_contracts/service.html", service=record, tab=request.args.get("tab", "details"),
-                           history=services.charge_history(record), contributions=services.contributions_of(record),
-                           contribution_form=forms.ContributionForm())
+    return _page(record, request.args.get("tab", "details"))
+
+
+def _refused(record, tab, form, exc, field_names=None):
+    field = getattr(form, (field_names or {}).get(exc.field, exc.field), None)
+    (field if field is not None else next(iter(form))).errors.append(str(exc))
+    return _page(record, tab, 400, form=form, **{f"{tab_form(tab)}": form})
+
+
+def tab_form(tab: str) -> str:
+    return {"details": "contribution_form", "schedule": "visit_form", "beds": "bed_form",
+            "absences": "absence_form"}[tab]
 
 
 @bp.route("/services/<int:service_id>/contribution", methods=["POST"])
@@ -233,14 +266,131 @@ def contribution_new(service_id: int):
         try:
             services.add_contribution(record, form.weekly_pence.data)
         except services.CareContractsError as exc:
-            form.weekly_pence.errors.append(str(exc))
+            return _refused(record, "details", form, exc)
+        db.session.commit()
+        flash("The service user's contribution is recorded.", "success")
+        return redirect(url_for("care_contracts.service", service_id=record.id))
+    return _page(record, "details", 400, form=form, contribution_form=form)
+
+
+@bp.route("/services/<int:service_id>/rates/new", methods=["GET", "POST"])
+@bp.route("/services/<int:service_id>/rates/<int:rate_id>/edit", methods=["GET", "POST"], endpoint="rate_edit")
+@require_permission(services.WRITE)
+def rate_new(service_id: int, rate_id: int | None = None):
+    record = _or_404(services.get_service, service_id)
+    rate = None
+    if rate_id is not None:
+        rate = next((r for r in services.rates_of(record) if r.id == rate_id), None)
+        if rate is None:
+            abort(404)
+    data = None if rate is None else {
+        "all_days": "yes" if rate.all_days else "no",
+        "weekdays": [day for day in range(7) if rate.weekdays & (1 << day)]}
+    form = forms.RateForm(obj=rate, data=data)
+    if rate is not None and request.method == "GET":
+        form.all_days.data, form.weekdays.data = data["all_days"], data["weekdays"]
+    if form.validate_on_submit():
+        details = services.RateDetails(
+            start_date=form.start_date.data, end_date=form.end_date.data, rate_pence=form.rate_pence.data,
+            time_band_start=form.time_band_start.data, time_band_end=form.time_band_end.data,
+            bank_holiday_rate_pence=form.bank_holiday_rate_pence.data, all_days=form.all_days.data == "yes",
+            weekdays=tuple(form.weekdays.data or ()))
+        try:
+            services.save_rate(record, rate, details)
+        except services.CareContractsError as exc:
+            getattr(form, exc.field, form.start_date).errors.append(str(exc))
         else:
             db.session.commit()
-            flash("The service user's contribution is recorded.", "success")
-            return redirect(url_for("care_contracts.service", service_id=record.id))
-    return render_template("care_contracts/service.html", service=record, tab="details",
-                           history=services.charge_history(record), contributions=services.contributions_of(record),
-                           contribution_form=form, form=form), 400
+            flash("Rate saved.", "success")
+            return redirect(url_for("care_contracts.service", service_id=record.id, tab="rates"))
+    return render_template("care_contracts/rate_form.html", service=record, rate=rate, form=form), (
+        400 if form.errors else 200)
+
+
+@bp.route("/services/<int:service_id>/visits", methods=["POST"])
+@require_permission(services.WRITE)
+def visit_new(service_id: int):
+    record = _or_404(services.get_service, service_id)
+    form = forms.VisitForm()
+    form.week_number.choices = [(week, f"Week {week}") for week in range(1, record.frequency_weeks + 1)]
+    if form.validate_on_submit():
+        try:
+            services.add_visit(record, form.week_number.data, form.weekday.data, form.start_time.data,
+                               form.end_time.data)
+        except services.CareContractsError as exc:
+            return _refused(record, "schedule", form, exc)
+        db.session.commit()
+        flash("Visit added to the planned schedule.", "success")
+        return redirect(url_for("care_contracts.service", service_id=record.id, tab="schedule"))
+    return _page(record, "schedule", 400, form=form, visit_form=form)
+
+
+@bp.route("/services/<int:service_id>/visits/<int:visit_id>/remove", methods=["POST"])
+@require_permission(services.WRITE)
+def visit_remove(service_id: int, visit_id: int):
+    record = _or_404(services.get_service, service_id)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_visit(record, visit_id)
+        except services.CareContractsError:
+            abort(404)
+        db.session.commit()
+        flash("Visit removed from the planned schedule.", "success")
+    return redirect(url_for("care_contracts.service", service_id=record.id, tab="schedule"))
+
+
+@bp.route("/services/<int:service_id>/beds", methods=["POST"])
+@require_permission(services.WRITE)
+def bed_new(service_id: int):
+    record = _or_404(services.get_service, service_id)
+    form = forms.BedAllocationForm()
+    form.bed_id.choices = [("", "Select one")] + services.bed_choices(record)
+    if form.validate_on_submit():
+        try:
+            services.allocate_bed(record, form.bed_id.data, _at(form.start_date.data, form.start_time.data),
+                                  _at(form.end_date.data, form.end_time.data))
+        except services.CareContractsError as exc:
+            return _refused(record, "beds", form, exc, {"start_at": "start_date", "end_at": "end_date"})
+        db.session.commit()
+        flash("Bed allocated. The charge is unchanged.", "success")
+        return redirect(url_for("care_contracts.service", service_id=record.id, tab="beds"))
+    return _page(record, "beds", 400, form=form, bed_form=form)
+
+
+@bp.route("/services/<int:service_id>/beds/<int:allocation_id>/end", methods=["POST"])
+@require_permission(services.WRITE)
+def bed_end(service_id: int, allocation_id: int):
+    record = _or_404(services.get_service, service_id)
+    form = forms.EndAllocationForm()
+    if form.validate_on_submit():
+        try:
+            services.end_bed_allocation(record, allocation_id, _at(form.end_date.data, form.end_time.data))
+        except services.CareContractsError as exc:
+            form.end_date.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Bed allocation ended.", "success")
+            return redirect(url_for("care_contracts.service", service_id=record.id, tab="beds"))
+    return _page(record, "beds", 400, form=form, end_form=form)
+
+
+@bp.route("/services/<int:service_id>/absences", methods=["POST"])
+@require_permission(services.WRITE)
+def absence_new(service_id: int):
+    record = _or_404(services.get_service, service_id)
+    form = forms.AbsenceForm()
+    form.absence_type_id.choices = [("", "Select one")] + services.options(AbsenceType)
+    if form.validate_on_submit():
+        try:
+            services.record_absence(record, form.absence_type_id.data, form.start_date.data, form.end_date.data,
+                                    form.notes.data)
+        except services.CareContractsError as exc:
+            return _refused(record, "absences", form, exc)
+        db.session.commit()
+        flash("Absence recorded.", "success")
+        return redirect(url_for("care_contracts.service", service_id=record.id, tab="absences"))
+    return _page(record, "absences", 400, form=form, absence_form=form)
 
 
 def person_tab(person) -> str:
