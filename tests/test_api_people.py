@@ -398,3 +398,33 @@ def test_relationships_are_recorded_from_either_side_and_ended(client, writer):
     ended = client.post(f"/api/v1/people/{parent.id}/relationships/{line['id']}/end", headers=writer,
                         json={"end_date": "2020-01-01"})
     assert ended.status_code == 200 and ended.get_json()["current"] is False
+
+
+def test_filters_on_restriction_and_last_change(client, db, token_for):
+    user, token = token_for(*READ)
+    old, new = make_person("Filter", "Old"), make_person("Filter", "New", restricted=True)
+    works_with(user, new)
+    old.updated_at = services.london_now() - timedelta(days=10)
+    db.session.flush()
+    since = (services.london_now() - timedelta(days=1)).isoformat()
+
+    def ids(**query) -> list[int]:
+        response = client.get("/api/v1/people/", headers=token, query_string={"name": "filter", **query})
+        assert response.status_code == 200, response.get_json()
+        return [row["id"] for row in response.get_json()]
+
+    assert ids() == [new.id, old.id]
+    assert ids(restricted="true") == [new.id]
+    assert ids(restricted="false") == [old.id]
+    assert ids(updated_since=since) == [new.id]
+    naive = client.get("/api/v1/people/", headers=token, query_string={"updated_since": "2026-01-01T00:00:00"})
+    assert list(naive.get_json()["errors"]) == ["updated_since"]
+
+
+def test_similar_names_on_postgresql(client, writer):
+    if not services.supports_similar_names():
+        pytest.skip("near-miss names need PostgreSQL with pg_trgm")
+    smith = make_person("Joan", "Smith")
+    assert client.get("/api/v1/people/?name=smyth", headers=writer).get_json() == []
+    assert [row["id"] for row in client.get("/api/v1/people/?name=smyth&similar=true", headers=writer).get_json()] == [
+        smith.id]
