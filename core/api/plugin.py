@@ -95,3 +95,21 @@ def person_merged(target, source):
     from core.api.webhooks import notify
 
     notify("person.merged", {**_person(target), "merged_id": source.id})
+
+
+def _case(case) -> dict:
+    return {"type": "case", "id": case.id, "href": f"/api/v1/cases/{case.id}"}
+
+
+@hookimpl
+def case_opened(case):
+    from core.api.webhooks import notify
+
+    notify("case.opened", _case(case))
+
+
+@hookimpl
+def case_closed(case):
+    from core.api.webhooks import notify
+
+    notify("case.closed", _case(case))

@@ -35,6 +35,8 @@ EVENTS: dict[str, str] = {
     "person.created": "A person record was created",
     "person.updated": "A person's details were changed",
     "person.merged": "A duplicate person record was merged into another",
+    "case.opened": "A case was opened with its first demand",
+    "case.closed": "A case was closed",
 }
 
 #: minutes to wait before the 2nd, 3rd, ... attempt (the retry job runs every 5 minutes); then it has failed
