@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -166,6 +167,16 @@ def test_adding_a_day_that_is_already_listed_shows_an_error_summary(client, logi
     assert response.status_code == 400
     assert "govuk-error-summary" in page
     assert "England and Wales already has Christmas Day on this date" in page
+
+
+def test_add_form_names_its_questions(client, login_as):
+    login_as(MANAGE)
+
+    page = client.get("/admin/bank-holidays/add?division=scotland").get_data(as_text=True)
+
+    assert "Which nation is it a bank holiday in?" in page
+    assert re.search(r"<legend[^>]*>\s*Date\s*</legend>", page)
+    assert 'value="scotland" checked' in page
 
 
 def test_admin_add_needs_a_real_date(client, login_as):

@@ -131,6 +131,8 @@ def test_first_visit_shows_the_form_without_running(client, login_as, db):
     page = client.get("/reports/cases.demand_summary").get_data(as_text=True)
 
     assert "Run report" in page and "Value and failure demand by department" not in page
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">' in page
+    assert "From" in page and "To" in page and "All departments" in page
     assert audit_rows(db) == []
 
 
