@@ -236,4 +236,4 @@ def register_reports():
 def register_api_blueprints():
     from .reports_api import blp as reports_api
 
-    return [reports_api]
+    return [reports_api, *payments.api_blueprints()]

@@ -38,3 +38,9 @@ def menu_items() -> list[MenuItem]:
         MenuItem("Attendance payment settings", "attendance_payments.settings", services.MANAGE_SETTINGS, order=410,
                  section="admin"),
     ]
+
+
+def api_blueprints() -> list:
+    from .api import blp
+
+    return [blp]
