@@ -237,3 +237,11 @@ def register_api_blueprints():
     from .reports_api import blp as reports_api
 
     return [reports_api, *payments.api_blueprints()]
+
+
+@hookimpl
+def load_demo_data():
+    from .payments.demo import load_demo_payments
+
+    # payments run over the demo registers, so they come last
+    load_demo_payments()
