@@ -55,9 +55,11 @@ def check_own_database(url: str) -> None:
 
 
 @contextmanager
-def scratch_app(url: str, schema: str, *, fresh: bool = True, keep: bool = False) -> Iterator[object]:
-    """An app (no modules) whose tables live in ``schema``, migrated to head; the schema is made new when ``fresh``
-    and dropped afterwards unless ``keep``. Extensions such as pg_trgm are found in public if already there."""
+def scratch_app(url: str, schema: str, *, fresh: bool = True, keep: bool = False,
+                modules: tuple[str, ...] = ()) -> Iterator[object]:
+    """An app with ``modules`` (none by default) whose tables live in ``schema``, migrated to head; the schema is made
+    new when ``fresh`` and dropped afterwards unless ``keep``. Extensions such as pg_trgm are found in public if
+    already there."""
     from core import create_app, database
     from core.config import normalise_database_url
     from core.extensions import db
@@ -77,7 +79,7 @@ def scratch_app(url: str, schema: str, *, fresh: bool = True, keep: bool = False
                 "REDIS_URL": None,
                 "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={schema},public"}},
             },
-            modules=[],
+            modules=list(modules),
         )
         try:
             with app.app_context():
