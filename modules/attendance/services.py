@@ -658,7 +658,7 @@ def add_emergency_contact(service_user: ServiceUser, name: str, relationship_to:
     except phonenumbers.NumberParseException:
         valid = False
     if not valid:
-        raise AttendanceError("phone", "Enter a phone number, like 01632 960 001 or 07700 900 982")
+        raise AttendanceError("phone", "Enter a phone number, like 0113 496 0001 or 07700 900 982")
     shown = phonenumbers.format_number(
         parsed,
         phonenumbers.PhoneNumberFormat.NATIONAL if parsed.country_code == 44
@@ -936,7 +936,9 @@ def mark_register(section: Section, day: date, half: str, marks: Iterable[Mark])
             raise AttendanceError(f"mark-{row.id}", f"Select whether {row.service_user.name} attended")
         if mark.status == ATTENDED and day > today():
             raise AttendanceError(f"mark-{row.id}", f"{row.service_user.name} cannot have attended a day still to come")
-        if mark.status == NOT_ATTENDED and mark.reason_id not in active_reasons and mark.reason_id != row.reason_id:
+        if mark.status == NOT_ATTENDED and (
+            mark.reason_id is None or (mark.reason_id not in active_reasons and mark.reason_id != row.reason_id)
+        ):  # a retired reason may stay on a row that already had it
             raise AttendanceError(f"reason-{row.id}", f"Select why {row.service_user.name} did not attend")
         if mark.status == PLANNED and not row.planned:
             raise AttendanceError(f"mark-{row.id}", f"Select whether {row.service_user.name} attended")
@@ -1141,5 +1143,5 @@ def attendance_counts(service_user: ServiceUser, start: date, end: date) -> dict
         .group_by(Attendance.status)
     )
     counts = {PLANNED: 0, ATTENDED: 0, NOT_ATTENDED: 0}
-    counts.update(dict(rows.tuples()))
+    counts.update({status: count for status, count in rows})
     return counts

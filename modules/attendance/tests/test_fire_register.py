@@ -1,0 +1,93 @@
+"""Fire registers: everyone expected on site with an in/out column and emergency contacts, on screen and as PDF."""
+
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from core.access import services as access
+from core.audit.models import AuditEvent
+from modules.attendance import services
+from modules.attendance.models import NOT_ATTENDED, Attendance
+
+pytestmark = pytest.mark.modules("attendance")
+
+
+@pytest.fixture
+def tuesday(db, act_as, all_permissions, make_section, make_service_user, create_user, reason, on_day):
+    """Woodwork on Tuesday 8 December 2026, morning: Ann and Ben planned, Cal marked ill, two staff."""
+    act_as(*all_permissions, "admin.teams.manage")
+    sam = create_user(name="Sam Patel")
+    lee = create_user(name="Lee Green")
+    team = access.create_team("woodwork_staff", "Woodwork staff", "attendance.section_staff")
+    access.add_member(team, lee)
+    woodwork = make_section("Woodwork", manager=sam, staff_team=team)
+    ann, ben, cal = (make_service_user(first, "Smith") for first in ("Ann", "Ben", "Cal"))
+    services.add_emergency_contact(ann, "Mary Smith", "Mother", "0113 496 0001")
+    services.add_emergency_contact(ann, "Joe Smith", "Brother", "020 7946 0982")
+    for person in (ann, ben, cal):
+        services.save_pattern(person, woodwork.id, date(2026, 12, 8), date(2026, 12, 8), [(1, "AM")])
+    on_day(date(2026, 12, 8))
+    cal_row = db.session.scalars(select(Attendance).where(Attendance.service_user_id == cal.id)).one()
+    services.mark_register(woodwork, date(2026, 12, 8), "AM",
+                           [services.Mark(cal_row.id, NOT_ATTENDED, reason("sick").id)])
+    return woodwork
+
+
+def test_fire_register_lists_who_is_expected_with_contacts(db, tuesday):
+    sheet = services.fire_register(tuesday, date(2026, 12, 8), "AM")
+
+    assert [row.service_user.person.full_name for row in sheet.service_users] == ["Ann Smith", "Ben Smith"]
+    assert [(c.name, c.phone) for c in sheet.service_users[0].service_user.emergency_contacts] == [
+        ("Mary Smith", "0113 496 0001"), ("Joe Smith", "020 7946 0982")]
+    assert [user.name for user in sheet.staff] == ["Sam Patel", "Lee Green"]
+    assert sheet.total == 4
+
+
+def test_fire_register_screen_and_pdf(db, tuesday, client, login_as):
+    login_as("attendance.fire_register.view")
+
+    page = client.get(f"/attendance/sections/{tuesday.id}/fire-register?day=2026-12-08&half=AM")
+    pdf = client.get(f"/attendance/sections/{tuesday.id}/fire-register.pdf?day=2026-12-08&half=AM")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Fire register: Tuesday 8 December 2026, morning" in html
+    assert "4 people expected on site: 2 service users and 2 staff." in html
+    assert "Mary Smith (Mother): 0113 496 0001" in html
+    assert "Cal Smith" not in html
+    assert "Assembly point: <strong>Car park by the main gate</strong>" in html
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-")
+    assert 'filename="fire-register-woodwork-2026-12-08-am.pdf"' in pdf.headers["Content-Disposition"]
+    exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    assert [event.details["format"] for event in exports] == ["screen", "pdf"]
+
+
+def test_fire_register_for_a_section_of_100_takes_under_a_second_each(db, act_as, all_permissions, make_section,
+                                                                  make_service_user, client, login_as):
+    act_as(*all_permissions)
+    hall = make_section("Main hall", capacity=100)
+    people = [make_service_user(f"Person{n:03d}", "Example") for n in range(100)]
+    for person in people:
+        services.add_emergency_contact(person, "Next of kin", "Parent", "0113 496 0001")
+    for person in people:
+        services.save_pattern(person, hall.id, date(2026, 12, 9), date(2026, 12, 9), [(2, "PM")])
+    login_as("attendance.fire_register.view")
+
+    # a first request compiles the templates, as a running server has long since done
+    client.get(f"/attendance/sections/{hall.id}/fire-register?day=2026-12-10&half=PM")
+    client.get(f"/attendance/sections/{hall.id}/fire-register.pdf?day=2026-12-10&half=PM")
+    # CPU time of this process: the machine running the tests may be shared, which stretches wall time
+    started = time.process_time()
+    page = client.get(f"/attendance/sections/{hall.id}/fire-register?day=2026-12-09&half=PM")
+    screen = time.process_time() - started
+    started = time.process_time()
+    pdf = client.get(f"/attendance/sections/{hall.id}/fire-register.pdf?day=2026-12-09&half=PM")
+    printed = time.process_time() - started
+
+    assert page.get_data(as_text=True).count("Next of kin (Parent)") == 100
+    assert pdf.data.startswith(b"%PDF-")
+    assert screen < 1.0, f"the screen took {screen:.2f}s"
+    assert printed < 1.0, f"the PDF took {printed:.2f}s"
