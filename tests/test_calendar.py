@@ -258,3 +258,27 @@ def test_weekly_job_fails_visibly_on_a_bad_feed(app, monkeypatch):
 def test_bank_holidays_are_on_the_administration_page(client, login_as):
     login_as(MANAGE)
     assert "/admin/bank-holidays/" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_working_days_skip_weekends_and_bank_holidays(app):
+    # Monday 21 to Thursday 31 December 2026: 9 weekdays less Christmas Day and the Boxing Day substitute
+    assert services.working_days_between(date(2026, 12, 21), date(2026, 12, 31)) == 7
+    assert services.working_days_between(date(2026, 12, 31), date(2026, 12, 21)) == 0
+    # in Scotland 2 January 2026 is also a bank holiday
+    assert services.working_days_between(date(2025, 12, 29), date(2026, 1, 2)) == 4
+    assert services.working_days_between(date(2025, 12, 29), date(2026, 1, 2), "scotland") == 3
+    assert services.is_working_day(date(2026, 12, 24))
+    assert not services.is_working_day(date(2026, 12, 28))
+    assert not services.is_working_day(date(2026, 12, 27))
+
+
+def test_add_working_days(app):
+    # from Thursday 24 December 2026, one working day on is Tuesday 29th (25th, weekend and 28th are off)
+    assert services.add_working_days(date(2026, 12, 24), 1) == date(2026, 12, 29)
+    assert services.add_working_days(date(2026, 12, 24), 0) == date(2026, 12, 24)
+    assert services.add_working_days(date(2026, 12, 26), 0) == date(2026, 12, 29)
+    # ten working days after Thursday 2 April 2026: Good Friday and Easter Monday are off
+    assert services.add_working_days(date(2026, 4, 2), 10) == date(2026, 4, 20)
+    assert services.add_working_days(date(2026, 4, 3), 1) == date(2026, 4, 7)
+    with pytest.raises(ValueError):
+        services.add_working_days(date(2026, 4, 3), -1)

@@ -101,6 +101,51 @@ def bank_holiday_titles_between(start: date, end: date, division: str | None = N
     return dict(rows.tuples().all())
 
 
+def is_working_day(day: date, division: str | None = None) -> bool:
+    """Whether the day is Monday to Friday and not a bank holiday in the division."""
+    return day.weekday() < 5 and not is_bank_holiday(day, division)
+
+
+def working_days_between(start: date, end: date, division: str | None = None) -> int:
+    """How many days from start to end inclusive are Monday to Friday and not bank holidays, in one query."""
+    if end < start:
+        return 0
+    holidays = bank_holidays_between(start, end, division)
+    days = (end - start).days + 1
+    return sum(
+        1 for offset in range(days)
+        if (day := start + timedelta(days=offset)).weekday() < 5 and day not in holidays
+    )
+
+
+def add_working_days(day: date, count: int, division: str | None = None) -> date:
+    """The day ``count`` working days after ``day``, e.g. the deadline of "within 10 working days of receipt"
+    (``day`` itself never counts); with count 0, ``day`` if it is a working day, else the next working day."""
+    if count < 0:
+        raise ValueError("count must be zero or more")
+    window = count * 2 + 14  # enough for weekends and Christmas; widened if a long run of holidays needs it
+    while True:
+        holidays = bank_holidays_between(day, day + timedelta(days=window), division)
+
+        def working(candidate: date, holidays: set[date] = holidays) -> bool:
+            return candidate.weekday() < 5 and candidate not in holidays
+
+        if count == 0:
+            found = next((day + timedelta(days=n) for n in range(window + 1) if working(day + timedelta(days=n))), None)
+        else:
+            found, remaining = None, count
+            for offset in range(1, window + 1):
+                candidate = day + timedelta(days=offset)
+                if working(candidate):
+                    remaining -= 1
+                    if remaining == 0:
+                        found = candidate
+                        break
+        if found is not None:
+            return found
+        window *= 2
+
+
 def listed(year: int, division: str | None = None) -> list[BankHoliday]:
     """Every row of a year in a division, active or not, in date order, for the admin screen."""
     authorize(MANAGE)
