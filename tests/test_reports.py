@@ -331,3 +331,30 @@ def test_a_report_outside_its_namespace_stops_start_up(make_app):
 
     with pytest.raises(StartupError, match='must start with "stray."'):
         make_app(modules=["stray"], extra={"stray": stray})
+
+
+@pytest.mark.app_config(PPP_EXTRA_MODULES={"finance": FINANCE})
+@pytest.mark.modules("finance")
+def test_reports_are_grouped_by_the_module_they_belong_to(client, login_as):
+    login_as(SCREEN, RUN, "finance.payments.view")
+
+    page = client.get("/reports/").get_data(as_text=True)
+
+    assert page.index("Cases by department and demand type") < page.index(">Finance<") < page.index(">Payments<")
+
+
+ROTA = types.ModuleType("throwaway_rota.plugin")
+ROTA.MODULE = ModuleInfo(name="rota", label="Rota")
+ROTA.register_permissions = hookimpl(lambda: [Permission("rota.view", "See the rota")])
+ROTA.register_reports = hookimpl(lambda: [ReportSpec("rota.hours", "Hours worked", "rota.view", "web.home")])
+
+
+@pytest.mark.app_config(PPP_EXTRA_MODULES={"rota": ROTA})
+@pytest.mark.modules("rota")
+def test_a_report_with_a_screen_of_its_own_is_a_link(client, login_as):
+    login_as(SCREEN, "rota.view")
+
+    assert 'href="/"' in client.get("/reports/").get_data(as_text=True).split("Hours worked")[0].rsplit("<a", 1)[1]
+    assert client.get("/reports/rota.hours").headers["Location"].endswith("/")
+    assert client.get("/reports/rota.hours/export.pdf").status_code == 404
+    assert "rota.hours.export.pdf" not in module_system().permissions

@@ -148,7 +148,10 @@ def render_xlsx(result: ReportResult, generated_by: str, generated_at: datetime)
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
         for index, column in enumerate(table.columns, start=1):
             write_cell(sheet, 1, index, column.label).font = bold
-            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(12, len(column.label) + 2)
+            # wide enough for the heading and the longest value as shown on screen, within reason
+            longest = max((len(format_value(row[index - 1], column.type)) for row in table.rows), default=0)
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = min(60, max(10, len(column.label) + 2, longest + 2))
         for row_number, row in enumerate(table.rows, start=2):
             for index, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
                 write_cell(sheet, row_number, index, value, column.type)

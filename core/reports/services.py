@@ -39,14 +39,16 @@ def get_report(name: str) -> ReportSpec:
 
 
 def available_reports() -> list[tuple[str, list[ReportSpec]]]:
-    """The reports the acting user may run, grouped under the label of the module (or core area) offering them."""
+    """The reports the acting user may run, grouped under the module (or core area) their name starts with."""
     system = current_app.extensions["ppp"]
     labels = {module.name: module.info.label for module in system.loaded}
     order = {module.name: index for index, module in enumerate(system.loaded)}
     grouped: dict[str, list[ReportSpec]] = {}
     for report in system.reports.values():
         if can(report.permission):
-            grouped.setdefault(system.reports.owner(report.name), []).append(report)
+            # a core report such as "cases.demand_summary" sits under Cases, though the reports area registers it
+            prefix = report.name.partition(".")[0]
+            grouped.setdefault(prefix if prefix in labels else system.reports.owner(report.name), []).append(report)
     return [
         (labels[owner], sorted(reports, key=lambda report: report.label))
         for owner, reports in sorted(grouped.items(), key=lambda item: order[item[0]])
