@@ -13,8 +13,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, select
 
-from core.access import services as access
-from core.access.services import BreakGlassRequired
 from core.api.conventions import (
     ETAG,
     MAX_ID,
@@ -35,6 +33,7 @@ from core.cases import configuration, services
 from core.cases.models import CLOSED, OPEN, Case, CasePerson, Demand
 from core.extensions import db
 from core.lookups import services as lookups
+from core.people.api import may_open
 from core.people.models import Person
 from core.permissions import require_login, require_permission
 from core.types import LONDON
@@ -56,15 +55,6 @@ HEADERS = {"ETag": ETAG}
 def id_filter(description: str = "") -> fields.Integer:
     """A record id given as a query parameter (text in a URL, so not strict like Id in a body)."""
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": description})
-
-
-def may_open(person: Person) -> bool:
-    """Whether the acting user may open this person's record (restricted records need a working relationship)."""
-    try:
-        access.check_record_access(person.id, person.restricted)
-    except BreakGlassRequired:
-        return False
-    return True
 
 
 def person_name(person: Person | None) -> str | None:
