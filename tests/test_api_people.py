@@ -428,3 +428,18 @@ def test_similar_names_on_postgresql(client, writer):
     assert client.get("/api/v1/people/?name=smyth", headers=writer).get_json() == []
     assert [row["id"] for row in client.get("/api/v1/people/?name=smyth&similar=true", headers=writer).get_json()] == [
         smith.id]
+
+
+def test_a_previous_name_is_recorded_and_found_by_search(client, writer):
+    person = make_person("Amara", "Bello")
+    url = f"/api/v1/people/{person.id}/previous-names"
+    response = client.post(url, headers=writer, json={"first_names": "Amara", "last_name": "Okafor",
+                                                      "used_until": "2019-07-06", "reason": "Marriage"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["reason"] == "Marriage" and response.get_json()["used_until"] == "2019-07-06"
+    assert [row["id"] for row in client.get("/api/v1/people/?name=okafor", headers=writer).get_json()] == [person.id]
+    empty = client.post(url, headers=writer, json={"reason": "Nothing"})
+    assert empty.status_code == 422 and list(empty.get_json()["errors"]) == ["first_names"]
+    backwards = client.post(url, headers=writer, json={"last_name": "X", "used_from": "2020-01-01",
+                                                       "used_until": "2019-01-01"})
+    assert list(backwards.get_json()["errors"]) == ["used_until"]

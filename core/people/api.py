@@ -256,6 +256,14 @@ class SearchQuery(Schema):
                       "last_name,first_names")
 
 
+class NewPreviousNameSchema(Schema):
+    first_names = Text(200, load_default="")
+    last_name = Text(200, load_default="")
+    used_from = fields.Date(allow_none=True)
+    used_until = fields.Date(allow_none=True)
+    reason = Text(200, load_default="", metadata={"description": 'e.g. "Marriage".'})
+
+
 class NewContactSchema(Schema):
     type = fields.String(required=True, validate=validate.Length(max=80),
                          metadata={"description": "A people.contact_type code: phone, mobile, work_phone, email, ..."})
@@ -549,6 +557,25 @@ class PersonResource(MethodView):
                 services.update_person(person, details, keep_old_name=data["keep_old_name"])
         db.session.commit()
         return _full(person), etag_headers(person)
+
+
+# --- previous names ----------------------------------------------------------------------------------------------
+
+
+@blp.route("/<int:person_id>/previous-names")
+@require_login
+class PreviousNames(MethodView):
+    @require_permission(VIEW, EDIT)
+    @blp.arguments(NewPreviousNameSchema)
+    @blp.response(201, PreviousNameSchema)
+    def post(self, data, person_id):
+        """Record a name the person used before, so searches for it still find them."""
+        person = open_person(person_id)
+        with refusals():
+            row = services.add_previous_name(person, data["first_names"], data["last_name"], data.get("used_from"),
+                                             data.get("used_until"), data["reason"])
+        db.session.commit()
+        return row
 
 
 # --- contact details ---------------------------------------------------------------------------------------------
