@@ -234,9 +234,10 @@ def register_reports():
 
 @hookimpl
 def register_api_blueprints():
+    from .api import blp
     from .reports_api import blp as reports_api
 
-    return [reports_api, *payments.api_blueprints()]
+    return [blp, reports_api, *payments.api_blueprints()]
 
 
 @hookimpl
