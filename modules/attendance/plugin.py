@@ -242,7 +242,9 @@ def register_api_blueprints():
 
 @hookimpl
 def load_demo_data():
+    from .demo import load_demo_attendance
     from .payments.demo import load_demo_payments
 
+    load_demo_attendance()
     # payments run over the demo registers, so they come last
     load_demo_payments()
