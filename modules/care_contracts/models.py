@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -334,6 +344,8 @@ class PersonContractService(db.Model):
     suspend_debtor_invoices: Mapped[bool] = mapped_column(Boolean, default=False)
     #: a value of the care_contracts.suspend_reason lookup list
     suspend_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lookup_value.id"))
+    #: the end of the last billing period the transactions job charged (the first day after it)
+    charged_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -511,3 +523,74 @@ class ServiceAbsence(db.Model):
 
     def __repr__(self) -> str:
         return f"<ServiceAbsence {self.absence_type_id} from {self.start_date}>"
+
+
+# --- finance transactions and invoices --------------------------------------------------------------------------
+
+
+class FinanceInvoice(db.Model):
+    """A numbered invoice to a funder (or, for their charges, a service user) for one billing period; never changed."""
+
+    __tablename__ = "care_contracts_finance_invoice"
+    __table_args__ = (
+        CheckConstraint("debtor_kind IN ('funder', 'person')", name="debtor_kind"),
+        CheckConstraint("(debtor_kind = 'funder') = (funder_id IS NOT NULL)", name="funder_debtor"),
+        CheckConstraint("(debtor_kind = 'person') = (person_id IS NOT NULL)", name="person_debtor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the invoice number printed on it, e.g. "INV-000123"
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    #: funder or person: who is asked to pay
+    debtor_kind: Mapped[str] = mapped_column(String(10))
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_funder.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    #: the first day after the billing period
+    period_end: Mapped[date] = mapped_column(Date)
+    #: the sum of its transactions, in pence; negative for a credit note
+    total_pence: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    funder: Mapped[Funder | None] = relationship(lazy="joined")
+    person = relationship("Person", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<FinanceInvoice {self.number} {self.total_pence}p>"
+
+
+class FinanceTransaction(db.Model):
+    """A charge (or an adjustment to one) for a service, a debtor and a billing period; never edited once written."""
+
+    __tablename__ = "care_contracts_finance_transaction"
+    __table_args__ = (
+        CheckConstraint("debtor_kind IN ('funder', 'person')", name="debtor_kind"),
+        CheckConstraint("kind IN ('charge', 'adjustment')", name="kind"),
+        CheckConstraint("(debtor_kind = 'funder') = (funder_id IS NOT NULL)", name="funder_debtor"),
+        CheckConstraint("(debtor_kind = 'person') = (person_id IS NOT NULL)", name="person_debtor"),
+        Index("ix_care_contracts_finance_transaction_uninvoiced", "invoice_id", "debtor_kind", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_contract_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    #: charge (the first for this service, debtor and period) or adjustment (the difference after a change)
+    kind: Mapped[str] = mapped_column(String(20))
+    debtor_kind: Mapped[str] = mapped_column(String(10))
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_funder.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    #: the first day after the billing period
+    period_end: Mapped[date] = mapped_column(Date)
+    #: pence; negative for a deduction (a contribution collected) or an adjustment down
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    #: the service's finance and account codes when the transaction was written, for the ledger
+    finance_code: Mapped[str | None] = mapped_column(String(40))
+    account_code: Mapped[str] = mapped_column(String(60), default="")
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    #: set once, when the invoicing job puts it on an invoice
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_finance_invoice.id"))
+
+    def __repr__(self) -> str:
+        return f"<FinanceTransaction {self.id} {self.kind} {self.amount_pence}p>"

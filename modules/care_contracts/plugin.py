@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.plugins import LookupSeed, MenuItem, ModuleInfo, Permission, Tab, hookimpl
+from core.plugins import JobSpec, LookupSeed, MenuItem, ModuleInfo, Permission, Tab, hookimpl
 
 # imported for its side effect: start-up checks the module's tables, and migrations compare them
 from . import models  # noqa: F401
@@ -76,7 +76,11 @@ def register_blueprints():
 
 @hookimpl
 def register_menu_items():
-    return [MenuItem("Care configuration", "care_contracts.configuration", "care_contracts.config.manage", order=80)]
+    return [
+        MenuItem("Care finance", "care_contracts.finance", "care_contracts.finance.run", order=79),
+        MenuItem("Care invoices", "care_contracts.invoice_list", "care_contracts.invoice.view", order=79),
+        MenuItem("Care configuration", "care_contracts.configuration", "care_contracts.config.manage", order=80),
+    ]
 
 
 @hookimpl
@@ -84,3 +88,17 @@ def register_tabs():
     from .views import person_tab
 
     return [Tab("person", "care_contracts", "Care contracts", "care_contracts.contract.view", person_tab, order=60)]
+
+
+@hookimpl
+def register_jobs():
+    from .jobs import make_invoices, make_transactions
+
+    return [
+        JobSpec("care_contracts.transactions", make_transactions,
+                "Care finance: charge ended billing periods of Completed services and adjust changed ones",
+                queue="finance", cron="30 1 * * *", permission="care_contracts.finance.run"),
+        JobSpec("care_contracts.invoicing", make_invoices,
+                "Care finance: batch uninvoiced transactions into numbered invoices per funder and billing period",
+                queue="finance", cron="30 2 * * *", permission="care_contracts.finance.run"),
+    ]

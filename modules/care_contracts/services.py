@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, func, insert, inspect, select, text, update
 
+from core import module_system
 from core.audit import services as audit
+from core.calendar import services as calendar
 from core.extensions import db
+from core.jobs import services as jobs
 from core.lookups.models import LookupValue
 from core.people import services as people
+from core.people.models import Person
 from core.permissions import authorize
-from core.types import LONDON, london_now
+from core.types import LONDON, london_now, utcnow
 
 from . import charging
 from .models import (
@@ -30,6 +37,8 @@ from .models import (
     EndReason,
     Establishment,
     FinanceCodeMapping,
+    FinanceInvoice,
+    FinanceTransaction,
     Funder,
     Location,
     PersonContract,
@@ -783,7 +792,8 @@ def allocate_bed(service: PersonContractService, bed_id: int | None, start_at: d
     if not service.contract_service.rooms_apply:
         raise CareContractsError("bed_id", f"{service.contract_service.name} does not have rooms")
     # lock the bed (PostgreSQL) so two people cannot be placed in it at once by concurrent requests
-    bed = db.session.scalar(select(Bed).where(Bed.id == (bed_id or 0)).with_for_update())
+    locked = db.session.scalar(select(Bed.id).where(Bed.id == (bed_id or 0)).with_for_update())
+    bed = db.session.get(Bed, locked) if locked is not None else None
     if bed is None or bed.room.sub_location.location.establishment_id != service.person_contract.establishment_id:
         raise CareContractsError("bed_id", f"Select a bed at {service.person_contract.establishment.name}")
     if start_at is None:
@@ -864,3 +874,326 @@ def record_absence(service: PersonContractService, absence_type_id: int | None, 
 def london_today() -> date:
     """Today's date in Europe/London."""
     return london_now().date()
+
+
+# --- finance: the transactions and invoicing jobs ----------------------------------------------------------------
+
+
+def _one_runner_at_a_time(key: int) -> None:
+    """Serialise runs of a finance job on PostgreSQL (SQLite serialises writers anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+TRANSACTIONS_LOCK = 72_7001
+INVOICING_LOCK = 72_7002
+
+
+@dataclass
+class _Loaded:
+    """What the transactions job reads for a chunk of services, in a handful of queries."""
+
+    rates: dict[int, list[ServiceRate]]
+    visits: dict[int, list[PlannedVisit]]
+    absences: dict[int, list[ServiceAbsence]]
+    steps: dict[int, tuple[tuple[int, int], ...]]
+    existing: dict[tuple[int, str, date], int]
+    first_existing: dict[int, date]
+
+
+def _grouped(model, ids: list[int]) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in db.session.scalars(select(model).where(model.person_contract_service_id.in_(ids))):
+        grouped.setdefault(row.person_contract_service_id, []).append(row)
+    return grouped
+
+
+def _load(ids: list[int], steps: dict[int, tuple[tuple[int, int], ...]]) -> _Loaded:
+    existing: dict[tuple[int, str, date], int] = {}
+    first_existing: dict[int, date] = {}
+    sums = db.session.execute(
+        select(FinanceTransaction.person_contract_service_id, FinanceTransaction.debtor_kind,
+               FinanceTransaction.period_start, func.sum(FinanceTransaction.amount_pence))
+        .where(FinanceTransaction.person_contract_service_id.in_(ids))
+        .group_by(FinanceTransaction.person_contract_service_id, FinanceTransaction.debtor_kind,
+                  FinanceTransaction.period_start))
+    for service_id, debtor, period_start, total in sums:
+        existing[(service_id, debtor, period_start)] = int(total)
+        first_existing[service_id] = min(period_start, first_existing.get(service_id, period_start))
+    return _Loaded(_grouped(ServiceRate, ids), _grouped(PlannedVisit, ids), _grouped(ServiceAbsence, ids), steps,
+                   existing, first_existing)
+
+
+def _terms(service: PersonContractService, loaded: _Loaded) -> charging.Terms:
+    rates = tuple(charging.Rate(r.start_date, r.end_date, r.rate_pence, r.weekdays, r.time_band_start,
+                                r.time_band_end, r.bank_holiday_rate_pence, r.id)
+                  for r in loaded.rates.get(service.id, ()))
+    visits = tuple(charging.Visit(v.week_number, v.weekday, v.start_time, v.end_time)
+                   for v in loaded.visits.get(service.id, ()))
+    absences = tuple(charging.Absence(a.start_date, a.end_date, loaded.steps.get(a.absence_type_id, ((1, 100),)))
+                     for a in loaded.absences.get(service.id, ()))
+    return charging.Terms(
+        unit=service.rate_unit.kind, start=service.start_at.astimezone(LONDON).date(), end=chargeable_end(service),
+        standard_pence=service.contract_service.standard_rate_pence, override_pence=service.override_rate_pence,
+        rates=rates, visits=visits, frequency_weeks=service.frequency_weeks, absences=absences)
+
+
+def _debtors(service: PersonContractService, charge: int) -> dict[str, int]:
+    """Who owes what for a service's period charge: the funder, or the person for private care and contributions."""
+    if service.kind == "contribution":
+        owed = {"funder": -charge}  # deducted from the funder's charge: the funder is invoiced net
+        if service.contract_scheme.charge_contribution:
+            owed["person"] = charge
+        return owed
+    return {"person": charge} if service.is_private else {"funder": charge}
+
+
+def _service_rows(service: PersonContractService, loaded: _Loaded, recheck: bool, ended_until: date,
+                  holidays: frozenset[date], now: datetime) -> list[dict[str, Any]]:
+    scheme = service.contract_scheme
+    terms = _terms(service, loaded)
+    if recheck:
+        first = charging.period_containing(scheme.billing_period, scheme.period_anchor, terms.start)[0]
+        first = min(first, loaded.first_existing.get(service.id, first))
+        last = ended_until
+    else:
+        first = service.charged_until or charging.period_containing(
+            scheme.billing_period, scheme.period_anchor, terms.start)[0]
+        last = ended_until if terms.end is None else min(ended_until, terms.end + timedelta(days=31))
+    rows = []
+    for period_start, period_end in charging.periods_between(scheme.billing_period, scheme.period_anchor, first, last):
+        if period_end > ended_until:
+            break
+        charge = 0 if service.status == "cancelled" else charging.period_charge(
+            terms, period_start, period_end, holidays).pence
+        for debtor, due in _debtors(service, charge).items():
+            key = (service.id, debtor, period_start)
+            difference = due - loaded.existing.get(key, 0)
+            if difference == 0:
+                continue
+            rows.append({
+                "person_contract_service_id": service.id, "kind": "adjustment" if key in loaded.existing else "charge",
+                "debtor_kind": debtor, "funder_id": service.funder_id if debtor == "funder" else None,
+                "person_id": service.person_contract.person_id if debtor == "person" else None,
+                "period_start": period_start, "period_end": period_end, "amount_pence": difference,
+                "finance_code": service.finance_code, "account_code": service.account_code,
+                "description": _description(service, period_start, period_end), "created_at": now,
+            })
+    return rows
+
+
+def _description(service: PersonContractService, start: date, end: date) -> str:
+    last = end - timedelta(days=1)
+    what = service.contract_service.name + (" – service user's contribution" if service.kind == "contribution" else "")
+    return f"{what}, {start:%d/%m/%Y} to {last:%d/%m/%Y}"[:200]
+
+
+def insert_transactions(rows: list[dict[str, Any]]) -> None:
+    """Write finance transactions in one statement per batch (never one query per service)."""
+    if rows:
+        db.session.execute(insert(FinanceTransaction), rows)
+
+
+def run_transactions(as_of: date | None = None, chunk_size: int = 2000) -> dict[str, int]:
+    """The transactions job: charge every ended billing period of Completed services, idempotently.
+
+    Services with pending triggers are worked out again from their first period, and any difference from what was
+    already charged is written as an adjustment; other Completed services get their newly ended periods. Everything
+    happens in the job's one transaction, so a killed worker leaves nothing half-written.
+    """
+    as_of = as_of or london_today()
+    _one_runner_at_a_time(TRANSACTIONS_LOCK)
+    now = utcnow()
+    trigger_query = select(ChargeTrigger.id, ChargeTrigger.person_contract_service_id).where(
+        ChargeTrigger.processed_at.is_(None))
+    if db.session.get_bind().dialect.name == "postgresql":
+        trigger_query = trigger_query.with_for_update(skip_locked=True)
+    triggers = db.session.execute(trigger_query).all()
+    recheck = {service_id for _, service_id in triggers}
+    due = set(db.session.scalars(select(PersonContractService.id).where(
+        PersonContractService.status == "completed",
+        (PersonContractService.charged_until.is_(None)) | (PersonContractService.charged_until < as_of))))
+    ids = sorted(recheck | due)
+    steps = {kind.id: tuple((s.from_day, s.percent) for s in kind.steps)
+             for kind in db.session.scalars(select(AbsenceType))}
+    division = module_system().settings("care_contracts").bank_holiday_division
+    counts = {"services": 0, "transactions": 0, "adjustments": 0, "triggers": len(triggers)}
+    for offset in range(0, len(ids), chunk_size):
+        chunk = ids[offset:offset + chunk_size]
+        records = db.session.scalars(select(PersonContractService).where(PersonContractService.id.in_(chunk))).unique()
+        records = [record for record in records if record.status != "draft"]
+        if not records:
+            continue
+        loaded = _load(chunk, steps)
+        earliest = min([r.start_at.astimezone(LONDON).date() for r in records] + list(loaded.first_existing.values()))
+        holidays = frozenset(calendar.bank_holidays_between(earliest - timedelta(days=31), as_of, division))
+        rows: list[dict[str, Any]] = []
+        marks = []
+        for record in records:
+            scheme = record.contract_scheme
+            ended_until = charging.period_containing(scheme.billing_period, scheme.period_anchor, as_of)[0]
+            rows.extend(_service_rows(record, loaded, record.id in recheck, ended_until, holidays, now))
+            if record.charged_until != ended_until:
+                marks.append({"row_id": record.id, "until": ended_until})
+        insert_transactions(rows)
+        if marks:  # the job's own bookmark: no version bump, so it never clashes with someone editing the service
+            table = PersonContractService.__table__
+            db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                               .values(charged_until=bindparam("until")), marks)
+        counts["services"] += len(records)
+        counts["transactions"] += sum(1 for row in rows if row["kind"] == "charge")
+        counts["adjustments"] += sum(1 for row in rows if row["kind"] == "adjustment")
+        db.session.expire_all()  # the next chunk must not keep this one's records in memory
+    if triggers:
+        db.session.execute(update(ChargeTrigger).where(ChargeTrigger.id.in_([t for t, _ in triggers]))
+                           .values(processed_at=now))
+    db.session.flush()
+    return counts
+
+
+def transactions_of(service: PersonContractService) -> list[FinanceTransaction]:
+    """The service's Finance Transactions tab, in the order they were written."""
+    return list(db.session.scalars(
+        select(FinanceTransaction).where(FinanceTransaction.person_contract_service_id == service.id)
+        .order_by(FinanceTransaction.period_start, FinanceTransaction.id)))
+
+
+def run_invoicing() -> dict[str, int]:
+    """The invoicing job: each debtor's uninvoiced transactions for a billing period become one numbered invoice.
+
+    A service user's transactions for a service whose debtor invoices are suspended wait, uninvoiced, until the
+    suspension ends. Invoices and their transactions are never changed afterwards.
+    """
+    _one_runner_at_a_time(INVOICING_LOCK)
+    prefix = module_system().settings("care_contracts").invoice_prefix
+    rows = db.session.execute(
+        select(FinanceTransaction.id, FinanceTransaction.debtor_kind, FinanceTransaction.funder_id,
+               FinanceTransaction.person_id, FinanceTransaction.period_start, FinanceTransaction.period_end,
+               FinanceTransaction.amount_pence, PersonContractService.suspend_debtor_invoices)
+        .join(PersonContractService, PersonContractService.id == FinanceTransaction.person_contract_service_id)
+        .where(FinanceTransaction.invoice_id.is_(None)))
+    groups: dict[tuple, list] = {}
+    held = 0
+    for row in rows:
+        if row.debtor_kind == "person" and row.suspend_debtor_invoices:
+            held += 1
+            continue
+        key = (row.debtor_kind, row.funder_id or 0, row.person_id or 0, row.period_start, row.period_end)
+        groups.setdefault(key, []).append(row)
+    issued = 0
+    for (debtor, funder_id, person_id, start, end), items in sorted(groups.items()):
+        invoice = FinanceInvoice(number=f"pending-{uuid.uuid4().hex}", debtor_kind=debtor,
+                                 funder_id=funder_id or None, person_id=person_id or None, period_start=start,
+                                 period_end=end, total_pence=sum(item.amount_pence for item in items))
+        db.session.add(invoice)
+        db.session.flush()
+        invoice.number = f"{prefix}{invoice.id:06d}"
+        ids = [item.id for item in items]
+        for offset in range(0, len(ids), 1000):
+            db.session.execute(update(FinanceTransaction).where(
+                FinanceTransaction.id.in_(ids[offset:offset + 1000]), FinanceTransaction.invoice_id.is_(None))
+                .values(invoice_id=invoice.id))
+        issued += 1
+    db.session.flush()
+    return {"invoices": issued, "held_for_suspended_debtors": held}
+
+
+def start_finance_job(name: str) -> Any:
+    """Start the transactions or invoicing job from the screen; the job log shows the run."""
+    authorize(FINANCE)
+    if name not in (TRANSACTIONS_JOB, INVOICING_JOB):
+        raise CareContractsError("job", "No such care finance job")
+    return jobs.start_job(name)
+
+
+TRANSACTIONS_JOB = "care_contracts.transactions"
+INVOICING_JOB = "care_contracts.invoicing"
+
+
+def finance_summary() -> dict[str, Any]:
+    """What the finance screen shows: work waiting for each job and their last runs."""
+    authorize(FINANCE)
+    return {
+        "pending_triggers": db.session.scalar(select(func.count()).select_from(ChargeTrigger)
+                                              .where(ChargeTrigger.processed_at.is_(None))),
+        "uninvoiced": db.session.scalar(select(func.count()).select_from(FinanceTransaction)
+                                        .where(FinanceTransaction.invoice_id.is_(None))),
+        "last_transactions": jobs.last_run(TRANSACTIONS_JOB),
+        "last_invoicing": jobs.last_run(INVOICING_JOB),
+    }
+
+
+def invoices(limit: int = 200) -> list[FinanceInvoice]:
+    """The newest invoices."""
+    authorize(INVOICES)
+    return list(db.session.scalars(select(FinanceInvoice).order_by(FinanceInvoice.id.desc()).limit(limit)))
+
+
+def get_invoice(invoice_id: int) -> FinanceInvoice:
+    authorize(INVOICES)
+    invoice = db.session.get(FinanceInvoice, invoice_id)
+    if invoice is None:
+        raise LookupError("No such invoice")
+    return invoice
+
+
+def invoice_lines(invoice: FinanceInvoice) -> list[FinanceTransaction]:
+    authorize(INVOICES)
+    return list(db.session.scalars(select(FinanceTransaction).where(FinanceTransaction.invoice_id == invoice.id)
+                                   .order_by(FinanceTransaction.id)))
+
+
+def debtor_name(invoice: FinanceInvoice | FinanceTransaction) -> str:
+    if invoice.debtor_kind == "funder":
+        return db.session.get(Funder, invoice.funder_id).name
+    person = db.session.get(Person, invoice.person_id)
+    return f"{person.first_names} {person.last_name}"
+
+
+LEDGER_COLUMNS = ("invoice_number", "issued", "debtor", "debtor_kind", "period_start", "period_end", "finance_code",
+                  "account_code", "service_user", "description", "kind", "amount")
+
+
+def _safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula is written as plain text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def ledger_csv(invoice_ids: list[int] | None = None) -> str:
+    """Invoiced transactions as CSV for the council's or provider's finance ledger; the export is audited."""
+    authorize(INVOICES)
+    query = (select(FinanceTransaction, FinanceInvoice).join(FinanceInvoice)
+             .order_by(FinanceInvoice.id, FinanceTransaction.id))
+    if invoice_ids is not None:
+        query = query.where(FinanceInvoice.id.in_(invoice_ids))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(LEDGER_COLUMNS)
+    count = 0
+    for line, invoice in db.session.execute(query):
+        service = db.session.get(PersonContractService, line.person_contract_service_id)
+        person = service.person_contract.person
+        writer.writerow([_safe(value) for value in (
+            invoice.number, invoice.issued_at.astimezone(LONDON).date().isoformat(), debtor_name(invoice),
+            invoice.debtor_kind, line.period_start.isoformat(), (line.period_end - timedelta(days=1)).isoformat(),
+            line.finance_code or "", line.account_code, f"{person.first_names} {person.last_name}", line.description,
+            line.kind)] + [f"{line.amount_pence / 100:.2f}"])
+        count += 1
+    audit.record_export("care_contracts.ledger", "csv", details={"rows": count})
+    return out.getvalue()
+
+
+def invoice_pdf(invoice: FinanceInvoice, html: str) -> bytes:
+    """An invoice as PDF from its (table-only) HTML; the export is audited."""
+    from xhtml2pdf import pisa  # noqa: PLC0415  (only the PDF screen needs it)
+
+    authorize(INVOICES)
+    out = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    if result.err:
+        raise RuntimeError(f"Invoice {invoice.number} could not be drawn as PDF")
+    audit.record_export("care_contracts.invoice", "pdf", person_id=invoice.person_id,
+                        details={"invoice": invoice.number})
+    return out.getvalue()

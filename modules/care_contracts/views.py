@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from core.extensions import db
 from core.lookups import services as lookups
@@ -233,7 +233,7 @@ def _page(record, tab: str = "details", status: int = 200, form=None, **override
         "care_contracts/service.html", service=record, tab=tab, form=form,
         history=services.charge_history(record), contributions=services.contributions_of(record),
         rates=services.rates_of(record), visits=services.visits_of(record), beds=services.beds_of(record),
-        absences=services.absences_of(record), weekdays=WEEKDAY_NAMES, describe_weekdays=charging.describe_weekdays,
+        absences=services.absences_of(record), transactions=services.transactions_of(record), weekdays=WEEKDAY_NAMES, describe_weekdays=charging.describe_weekdays,
         describe_steps=lambda steps: services.describe_steps([(s.from_day, s.percent) for s in steps]),
         **context), status
 
@@ -404,3 +404,68 @@ def care_money(pence: int | None) -> str:
     if pence is None:
         return ""
     return f"-£{-pence / 100:,.2f}" if pence < 0 else f"£{pence / 100:,.2f}"
+
+
+# --- finance ------------------------------------------------------------------------------------------------------
+
+
+@bp.route("/finance/")
+@require_permission(services.FINANCE)
+def finance():
+    return render_template("care_contracts/finance.html", summary=services.finance_summary(),
+                           form=None, action_form=forms.ActionForm())
+
+
+@bp.route("/finance/run/<job>", methods=["POST"])
+@require_permission(services.FINANCE)
+def finance_run(job: str):
+    names = {"transactions": services.TRANSACTIONS_JOB, "invoicing": services.INVOICING_JOB}
+    if job not in names:
+        abort(404)
+    if forms.ActionForm().validate_on_submit():
+        run = services.start_finance_job(names[job])
+        db.session.commit()
+        flash(f"The {job} job has started (run {run.id}); the job log shows how it went.", "success")
+    return redirect(url_for("care_contracts.finance"))
+
+
+@bp.route("/invoices/")
+@require_permission(services.INVOICES)
+def invoice_list():
+    return render_template("care_contracts/invoices.html", invoices=services.invoices(), debtor=services.debtor_name)
+
+
+@bp.route("/invoices/<int:invoice_id>")
+@require_permission(services.INVOICES)
+def invoice(invoice_id: int):
+    record = _or_404(services.get_invoice, invoice_id)
+    return render_template("care_contracts/invoice.html", invoice=record, lines=services.invoice_lines(record),
+                           debtor=services.debtor_name(record))
+
+
+@bp.route("/invoices/<int:invoice_id>.pdf")
+@require_permission(services.INVOICES)
+def invoice_pdf(invoice_id: int):
+    record = _or_404(services.get_invoice, invoice_id)
+    html = render_template("care_contracts/invoice_pdf.html", invoice=record, lines=services.invoice_lines(record),
+                           debtor=services.debtor_name(record))
+    pdf = services.invoice_pdf(record, html)
+    db.session.commit()  # the audited export
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{record.number}.pdf"'})
+
+
+@bp.route("/invoices/ledger.csv")
+@require_permission(services.INVOICES)
+def ledger():
+    ids = request.args.get("invoice", type=int)
+    data = services.ledger_csv([ids] if ids else None)
+    db.session.commit()  # the audited export
+    return Response(data, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="care-ledger.csv"'})
+
+
+@bp.app_context_processor
+def _one_day():
+    """Billing periods end the day before their stored end, which is the first day after them."""
+    return {"one_day": timedelta(days=1)}
