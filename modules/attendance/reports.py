@@ -133,6 +133,13 @@ def parse_quarter(text: str | None) -> Quarter:
     return quarter
 
 
+def check_started(quarter: Quarter, on: date | None = None) -> Quarter:
+    """The quarter, if it has begun by ``on`` (default today); QuarterError for one still to come."""
+    if quarter.start > (on or today()):
+        raise QuarterError(f"{quarter.code} has not started yet: choose a quarter that has")
+    return quarter
+
+
 def last_complete_quarter(day: date) -> Quarter:
     """The most recent financial-year quarter that ended before ``day``: what a funder is usually sent."""
     months = day.year * 12 + day.month - 1 - 3  # months since year 0, counted from April
@@ -186,7 +193,7 @@ class FunderQuarterFigures:
 
     quarter: Quarter
     funder: LookupValue | None
-    #: the last day counted: the quarter's end, or today while the quarter is still running
+    #: the last day counted: the quarter's end, or yesterday while the quarter is still running
     counted_to: date
     active: int = 0
     referred: int = 0
@@ -456,8 +463,12 @@ def _count_reviews(figures: FunderQuarterFigures) -> None:
 
 
 def funder_quarter_figures(quarter: Quarter, funder: LookupValue | None, on: date | None = None) -> FunderQuarterFigures:
-    """The report's figures for a quarter and a funder (None for all), counted up to ``on`` (default today)."""
-    counted_to = min(quarter.end, on or today())
+    """The report's figures for a quarter and a funder (None for all), run on the day ``on`` (default today).
+
+    Half-days and review dates are counted up to the day before ``on`` while the quarter runs: today's registers
+    may not be marked yet.
+    """
+    counted_to = min(quarter.end, date.fromordinal((on or today()).toordinal() - 1))
     figures = FunderQuarterFigures(quarter, funder, counted_to)
     _count_people(figures, _people_rows(quarter, funder))
     if counted_to >= quarter.start:
@@ -485,7 +496,7 @@ class FunderQuarterlyForm(ReportForm):
 
     def validate_quarter(self, quarter_field) -> None:
         try:
-            parse_quarter(quarter_field.data)
+            check_started(parse_quarter(quarter_field.data))
         except QuarterError as exc:
             raise ValidationError(str(exc)) from exc
 
@@ -615,7 +626,7 @@ def build_result(figures: FunderQuarterFigures) -> ReportResult:
 
 def funder_quarterly(parameters: dict[str, Any]) -> ReportResult:
     """The report for the form's quarter and funder."""
-    quarter = parse_quarter(parameters["quarter"])
+    quarter = check_started(parse_quarter(parameters["quarter"]))
     funder = find_funder(parameters.get("funder") or None)
     return build_result(funder_quarter_figures(quarter, funder))
 

@@ -41,8 +41,8 @@ class QuarterSchema(Schema):
     start = fields.Date()
     end = fields.Date()
     basis = fields.String(metadata={"description": "`financial` (April to March) or `calendar`."})
-    counted_to = fields.Date(metadata={"description": "The last day counted: the quarter's end, or today while it "
-                                                      "runs."})
+    counted_to = fields.Date(metadata={"description": "The last day counted: the quarter's end, or yesterday while "
+                                                      "it runs."})
 
 
 class ServiceUserCountsSchema(Schema):
@@ -186,7 +186,7 @@ class FunderQuarterly(MethodView):
         move-on outcomes, attendance and reviews; audited as an export."""
         authorize(reports.PERMISSION)
         try:
-            quarter = reports.parse_quarter(query["quarter"])
+            quarter = reports.check_started(reports.parse_quarter(query["quarter"]))
         except reports.QuarterError as exc:
             invalid("quarter", str(exc))
         try:

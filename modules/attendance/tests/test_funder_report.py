@@ -259,9 +259,9 @@ def test_worked_example_figures(cohort):
 
 
 def test_a_quarter_still_running_counts_only_to_today(cohort):
-    figures = reports.funder_quarter_figures(reports.parse_quarter("2026/27 Q2"), None, on=date(2026, 7, 10))
+    figures = reports.funder_quarter_figures(reports.parse_quarter("2026/27 Q2"), None, on=date(2026, 7, 11))
 
-    # half-days from 2 July: Amira's nine attended (2-10 July) are all that has happened by 10 July
+    # run on 11 July, it counts to 10 July: Amira's nine half-days attended from 2 July are all there is so far
     assert figures.counted_to == date(2026, 7, 10)
     assert figures.attendance.planned == 9
     assert figures.reviews_due == 0
@@ -568,3 +568,19 @@ def test_the_api_needs_the_reports_permission(client, create_user):
 
     assert response.status_code == 403
     assert client.get(API, query_string={"quarter": "2026 Q3"}).status_code == 401
+
+
+def test_a_quarter_still_to_come_is_refused_on_screen_and_in_the_api(client, login_as, token, monkeypatch):
+    monkeypatch.setattr(reports, "today", lambda: date(2026, 11, 23))
+    login_as(SCREEN, RUN)
+
+    page = client.get(f"{URL}?quarter=2026%2F27+Q4&funder=")
+    answer = client.get(API, query_string={"quarter": "2026/27 Q4"}, headers=bearer(token))
+
+    assert page.status_code == 400
+    assert "2026/27 Q4 has not started yet: choose a quarter that has" in page.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == {"quarter": ["2026/27 Q4 has not started yet: choose a quarter that has"]}
+    # the quarter running on 23 November 2026 is counted to the day before
+    running = client.get(API, query_string={"quarter": "2026/27 Q3"}, headers=bearer(token)).get_json()
+    assert running["quarter"]["counted_to"] == "2026-11-22"
