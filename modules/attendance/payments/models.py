@@ -9,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -197,8 +196,10 @@ class PaymentItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("attendance_payment_run.id", ondelete="CASCADE"))
-    service_user_id: Mapped[int] = mapped_column(ForeignKey("attendance_service_user.id"))
-    section_id: Mapped[int | None] = mapped_column(ForeignKey("attendance_section.id"))
+    # no foreign keys on the service user and section: items are copied in bulk from attendance records that have
+    # them, and a run of a year writes tens of thousands (the run's lines keep the key to the service user)
+    service_user_id: Mapped[int] = mapped_column(Integer)
+    section_id: Mapped[int | None] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
     #: "AM" or "PM"
     half: Mapped[str] = mapped_column(String(2))
@@ -209,14 +210,14 @@ class PaymentItem(db.Model):
     #: what this item adds to the service user's pay (negative for a half-day paid before and no longer due)
     amount_pence: Mapped[int] = mapped_column(Integer)
 
-    section: Mapped[Section | None] = relationship(lazy="select")
+    section: Mapped[Section | None] = relationship(
+        primaryjoin="foreign(PaymentItem.section_id) == Section.id", lazy="select", viewonly=True)
 
     # written and removed in bulk with the run, whose calculation and confirmation are audited as events
     __audit__ = False
 
     __table_args__ = (
         UniqueConstraint("run_id", "service_user_id", "day", "half"),
-        Index("ix_attendance_payment_item_half_day", "service_user_id", "day", "half"),
         CheckConstraint("kind IN ('due', 'adjustment')", name="kind"),
         CheckConstraint("half IN ('AM', 'PM')", name="half"),
     )
