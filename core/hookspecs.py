@@ -172,3 +172,13 @@ def case_opened(case: Any) -> None:
 @hookspec
 def case_closed(case: Any) -> None:
     """A case was closed; ``case.closed_at`` and ``case.close_reason`` say when and why."""
+
+
+@hookspec
+def case_reopened(case: Any) -> None:
+    """A closed case was reopened; its last ``status_changes`` entry holds the reason."""
+
+
+@hookspec
+def intention_completed(intention: Any) -> None:
+    """An intention was marked done; ``intention.status_changed_by`` and ``status_changed_at`` say who and when."""
