@@ -202,6 +202,9 @@ HOOKS = {
     "person_merged": lambda target, source: HEARD.append(("person_merged", target.id, source.id)),
     "case_opened": lambda case: HEARD.append(("case_opened", case.department, _intention_codes(case))),
     "case_closed": lambda case: HEARD.append(("case_closed", case.reference, case.closed_at is not None)),
+    "case_reopened": lambda case: HEARD.append(("case_reopened", case.reference, case.status_changes[-1].reason)),
+    "intention_completed": lambda intention: HEARD.append(
+        ("intention_completed", intention.intention_type.code, intention.status_changed_by.name)),
 }
 for _name, _function in HOOKS.items():
     setattr(PEST_CONTROL, _name, hookimpl(_function))
@@ -496,6 +499,29 @@ def test_hook_case_closed(act_as):
     cases.close_case(case, lookups.values("cases.close_reason")[0].id, "Rats gone")
 
     assert ("case_closed", case.reference, True) in HEARD
+
+
+def test_hook_case_reopened(act_as):
+    from core.cases import services as cases
+
+    act_as("cases.view", "cases.edit", "cases.close", "people.create")
+    case = _open_rats_case()
+    cases.close_case(case, lookups.values("cases.close_reason")[0].id)
+
+    cases.reopen_case(case, "Rats back in the loft")
+
+    assert ("case_reopened", case.reference, "Rats back in the loft") in HEARD
+
+
+def test_hook_intention_completed(act_as):
+    from core.intentions import services as intentions
+
+    act_as("cases.view", "cases.edit", "people.create", "intentions.manage", name="Rhys Evans")
+    [revisit] = intentions.intentions_for_case(_open_rats_case())
+
+    intentions.complete(revisit)
+
+    assert ("intention_completed", "revisit", "Rhys Evans") in HEARD
 
 
 def test_hook_person_created(act_as):

@@ -343,6 +343,8 @@ def reopen_case(case: Case, reason: str) -> None:
     case.close_note = ""
     case.status_changes.append(CaseStatusChange(action="reopened", reason=reason, at=utcnow(), by_id=_actor_id()))
     db.session.flush()
+    _hook().case_reopened(case=case)
+    db.session.flush()
 
 
 # --- the person's side ---------------------------------------------------------------------------------------------

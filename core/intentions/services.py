@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import or_, select
 
 from core.access.models import Team
@@ -185,6 +185,8 @@ def complete(intention: Intention) -> None:
     intention.status = DONE
     intention.status_changed_at = utcnow()
     intention.status_changed_by_id = _actor_id()
+    db.session.flush()
+    current_app.extensions["ppp"].pm.hook.intention_completed(intention=intention)
     db.session.flush()
 
 
