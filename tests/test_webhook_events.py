@@ -1,5 +1,5 @@
-"""Webhook events from the core's hooks: closing or opening a case and creating, changing or merging a person send a
-signed delivery to each subscription that wants the event; a failing receiver is retried with growing back-off, then
+"""Webhook events from the core's hooks: opening, closing or reopening a case, completing an intention, and creating,
+changing or merging a person send a signed delivery to each subscription that wants the event; a failing receiver is retried with growing back-off, then
 given up; receivers get what happened and where to read it, never the record itself."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from core.api import services as api
 from core.api import webhooks
 from core.api.models import WebhookDelivery
 from core.api.testing import bearer, make_token
+from core.cases import services as cases
 from core.extensions import db
+from core.intentions import services as intentions
 from core.people import services as people
 from core.types import utcnow
 from tests.casework import general_setup, make_person, open_case
@@ -145,6 +147,31 @@ def test_opening_a_case_sends_case_opened_to_those_who_want_it(client, receiver,
     assert json.loads(receiver.received[0]["body"])["data"]["id"] == opened.get_json()["id"]
 
 
+def test_reopening_a_case_and_completing_an_intention_send_their_events(client, receiver, subscribe, caseworker,
+                                                                        create_user, run_jobs):
+    user, token = caseworker
+    subscribe(receiver.url, ["case.reopened", "intention.completed"])
+    case = open_case(general_setup().missed_bin, make_person())
+    cases.close_case(case, cases.lookups.value(cases.CLOSE_REASONS, "resolved").id)
+    db.session.flush()
+    [follow_up] = intentions.intentions_for_case(case)
+
+    reopened = client.post(f"/api/v1/cases/{case.id}/reopen", headers={**bearer(token), "If-Match": f'"{case.version}"'},
+                           json={"reason": "Bin missed again"})
+    assert reopened.status_code == 200
+    done = client.post(f"/api/v1/intentions/{follow_up.id}/complete",
+                       headers={**bearer(make_token(create_user("intentions.manage"))), "If-Match": '"1"'})
+    assert done.status_code == 200
+    run_jobs()
+
+    events = [(sent["headers"]["X-PPP-Event"], json.loads(sent["body"])["data"]) for sent in receiver.received]
+    assert events == [
+        ("case.reopened", {"type": "case", "id": case.id, "href": f"/api/v1/cases/{case.id}"}),
+        ("intention.completed", {"type": "intention", "id": follow_up.id, "href": f"/api/v1/intentions/{follow_up.id}",
+                                 "case_id": case.id}),
+    ]
+
+
 def test_a_refused_change_sends_nothing(client, receiver, subscribe, caseworker, run_jobs):
     _, token = caseworker
     subscribe(receiver.url, ["case.opened"])
@@ -224,7 +251,7 @@ def test_person_events_are_sent_when_people_are_created_changed_and_merged(recei
 
 
 def test_case_events_can_be_chosen_for_a_subscription(subscribe):
-    assert {"case.opened", "case.closed"} <= set(webhooks.available_events())
+    assert {"case.opened", "case.closed", "case.reopened", "intention.completed"} <= set(webhooks.available_events())
     subscription, _ = subscribe("https://rent.example.org/hooks", ["case.closed", "person.created"])
     assert subscription.events == ["case.closed", "person.created"]
     with pytest.raises(api.ApiChangeError, match='"case.deleted" is not an event'):

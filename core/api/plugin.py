@@ -113,3 +113,20 @@ def case_closed(case):
     from core.api.webhooks import notify
 
     notify("case.closed", _case(case))
+
+
+@hookimpl
+def case_reopened(case):
+    from core.api.webhooks import notify
+
+    notify("case.reopened", _case(case))
+
+
+@hookimpl
+def intention_completed(intention):
+    from core.api.webhooks import notify
+
+    notify("intention.completed", {
+        "type": "intention", "id": intention.id, "href": f"/api/v1/intentions/{intention.id}",
+        "case_id": intention.case_id,
+    })

@@ -37,6 +37,8 @@ EVENTS: dict[str, str] = {
     "person.merged": "A duplicate person record was merged into another",
     "case.opened": "A case was opened with its first demand",
     "case.closed": "A case was closed",
+    "case.reopened": "A closed case was reopened",
+    "intention.completed": "An intention (a follow-up) was marked done",
 }
 
 #: minutes to wait before the 2nd, 3rd, ... attempt (the retry job runs every 5 minutes); then it has failed
