@@ -7,7 +7,7 @@ relationship, no live break-glass grant) answers 404 and is left out of lists an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 
@@ -365,13 +365,12 @@ def _child_id(value: int, kind: str) -> int:
 
 
 @contextmanager
-def refusals(renamed: Mapping[str, str] | None = None) -> Iterator[None]:
+def refusals() -> Iterator[None]:
     """A service's PeopleError as a 422 naming the request's field."""
     try:
         yield
     except services.PeopleError as exc:
-        names = {**FIELD_NAMES, **(renamed or {})}
-        invalid(names.get(exc.field, exc.field), str(exc))
+        invalid(FIELD_NAMES.get(exc.field, exc.field), str(exc))
 
 
 def _lookup_id(list_code: str, code: str | None, field: str, current: int | None = None) -> int | None:
@@ -460,8 +459,8 @@ def _viewed(person: Person) -> None:
     audit.record_view("person", person.id, person_id=person.id)
 
 
-#: a person's location, for 201 answers
 def _location(person: Person) -> dict[str, str]:
+    """The headers of a 201: the new person's version and address."""
     return {**etag_headers(person), "Location": f"/api/v1/people/{person.id}"}
 
 
