@@ -21,6 +21,7 @@ import time
 
 from flask import g
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import lazyload
 
 from bench._scratch import NotOwnDatabase, check_own_database, database_url, schema_exists, scratch_app
 from core.extensions import db
@@ -142,25 +143,16 @@ def bench_user():
 
 
 def bare_sql(words: str, similar: bool) -> tuple[str, dict]:
-    """The search as a person would write it by hand: the same conditions, order and page size."""
-    conditions, params = [], {}
-    for index, word in enumerate(services.normalise_name(words).split()):
-        params[f"w{index}"] = word
-        params[f"p{index}"] = f"%{word}%"
-        if similar:
-            conditions.append(f"(search_name LIKE %(p{index})s OR search_name %%> %(w{index})s)")
-        else:
-            conditions.append(f"search_name LIKE %(p{index})s")
-    order = "last_name, first_names, id"
-    if similar:
-        similarity = " + ".join(f"word_similarity(%(w{index})s, search_name)" for index in range(len(params) // 2))
-        order = f"{similarity} DESC, {order}"
-    columns = ", ".join(column.name for column in Person.__table__.columns)
-    return (
-        f"SELECT {columns} FROM person WHERE merged_into_id IS NULL AND {' AND '.join(conditions)} "
-        f"ORDER BY {order} LIMIT {services.PAGE_SIZE + 1}",
-        params,
+    """The very statement the service sends for this search (its conditions, order and page size), as plain SQL to
+    run on the raw connection: what is left over in the service is its own work (permission check, ORM objects,
+    current homes, the audit row)."""
+    query = (
+        services.search_query(services.SearchCriteria(name=words), similar)
+        .options(lazyload("*"))
+        .limit(services.PAGE_SIZE + 1)
     )
+    compiled = query.compile(dialect=db.engine.dialect)
+    return str(compiled), compiled.params
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -208,28 +200,40 @@ def measure(rounds: int) -> int:
     connection = db.session.connection()
     raw = connection.connection.driver_connection  # the same psycopg connection the service uses
 
-    service_times: dict[str, list[float]] = {kind: [] for kind, _ in QUERIES}
-    bare_times: dict[str, list[float]] = {kind: [] for kind, _ in QUERIES}
-    # one untimed pass warms the caches both ways
+    service_times: dict[str, list[float]] = {words: [] for _, words in QUERIES}
+    bare_times: dict[str, list[float]] = {words: [] for _, words in QUERIES}
+
+    def time_service(words: str, similar: bool):
+        started = time.perf_counter()
+        page = services.search_people(services.SearchCriteria(name=words, similar=similar))
+        return time.perf_counter() - started, page
+
+    def time_bare(words: str, similar: bool):
+        sql, params = bare_sql(words, similar)
+        started = time.perf_counter()
+        with raw.cursor() as cursor:
+            if similar:
+                cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                               (str(services.WORD_SIMILARITY),))
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return time.perf_counter() - started, rows
+
+    # one untimed pass warms the caches both ways; then the two take turns going first
     for round_number in range(rounds + 1):
         for kind, words in QUERIES:
             similar = kind == "similar names"
-            started = time.perf_counter()
-            page = services.search_people(services.SearchCriteria(name=words, similar=similar))
-            service = time.perf_counter() - started
-            sql, params = bare_sql(words, page.similar)
-            started = time.perf_counter()
-            with raw.cursor() as cursor:
-                if page.similar:
-                    cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                                   (str(services.WORD_SIMILARITY),))
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-            bare = time.perf_counter() - started
+            if round_number % 2:
+                service, page = time_service(words, similar)
+                bare, rows = time_bare(words, page.similar)
+            else:
+                bare, rows = time_bare(words, similar)
+                service, page = time_service(words, similar)
             if round_number:
-                service_times[kind].append(service * 1000)
-                bare_times[kind].append(bare * 1000)
+                service_times[words].append(service * 1000)
+                bare_times[words].append(bare * 1000)
             # both ways find the same people, in the same order
+            assert page.similar == similar, words
             assert [row[0] for row in rows][: services.PAGE_SIZE] == [p.id for p in page.people], words
         db.session.rollback()  # drops the audit rows of the searches
         g.ppp_actor = bench_user()
@@ -237,22 +241,28 @@ def measure(rounds: int) -> int:
         raw = connection.connection.driver_connection
 
     print()
-    print(f"Queries: {', '.join(repr(words) for _, words in QUERIES)}; {rounds} rounds each")
-    print(f"{'search':16} {'':8} {'median ms':>10} {'p95 ms':>10}")
-    every_service, every_bare = [], []
-    for kind in service_times:
-        for label, values in (("service", service_times[kind]), ("bare SQL", bare_times[kind])):
-            print(f"{kind:16} {label:8} {statistics.median(values):10.2f} {percentile(values, 0.95):10.2f}")
-        every_service += service_times[kind]
-        every_bare += bare_times[kind]
-    service_p95, bare_p95 = percentile(every_service, 0.95), percentile(every_bare, 0.95)
-    ratio = service_p95 / bare_p95
+    print(f"{rounds} rounds of each query, each way; times in ms")
+    print(f"{'query':18} {'kind':14} {'service median':>15} {'p95':>8} {'bare SQL median':>16} {'p95':>8}")
+    for kind, words in QUERIES:
+        mine, bare = service_times[words], bare_times[words]
+        print(f"{words!r:18} {kind:14} {statistics.median(mine):15.1f} {percentile(mine, 0.95):8.1f} "
+              f"{statistics.median(bare):16.1f} {percentile(bare, 0.95):8.1f}")
+    met = True
     print()
-    print(f"all searches     service  median {statistics.median(every_service):.2f} ms, p95 {service_p95:.2f} ms")
-    print(f"all searches     bare SQL median {statistics.median(every_bare):.2f} ms, p95 {bare_p95:.2f} ms")
-    print(f"p95 ratio service / bare SQL: {ratio:.2f}   (target: at most 2.00)   {'met' if ratio <= 2 else 'MISSED'}")
-    print(f"service p95: {service_p95:.2f} ms   (target: under 100 ms)   {'met' if service_p95 < 100 else 'MISSED'}")
-    return 1 if ratio > 2 or service_p95 >= 100 else 0
+    for label, kinds in (("name part", ("name part",)), ("similar names", ("similar names",)),
+                         ("all searches", ("name part", "similar names"))):
+        mine = [t for kind, words in QUERIES if kind in kinds for t in service_times[words]]
+        bare = [t for kind, words in QUERIES if kind in kinds for t in bare_times[words]]
+        p95, bare_p95 = percentile(mine, 0.95), percentile(bare, 0.95)
+        print(f"{label:14} service median {statistics.median(mine):7.1f} ms, p95 {p95:7.1f} ms; "
+              f"bare SQL median {statistics.median(bare):7.1f} ms, p95 {bare_p95:7.1f} ms")
+        if label == "all searches":
+            ratio = p95 / bare_p95
+            print(f"p95 ratio service / bare SQL: {ratio:.2f}   (target: at most 2.00)   "
+                  f"{'met' if ratio <= 2 else 'MISSED'}")
+            print(f"service p95: {p95:.1f} ms   (target: under 100 ms)   {'met' if p95 < 100 else 'MISSED'}")
+            met = ratio <= 2 and p95 < 100
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -155,3 +155,37 @@ def test_search_needs_a_criterion_and_the_permission(client, login_as, household
     assert client.get("/people/").status_code == 200
     login_as("people.create")
     assert client.get("/people/?name=holloway").status_code == 403
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the name-order shortcut is for PostgreSQL: set TEST_DATABASE_URL")
+def test_name_search_pages_are_the_same_whichever_way_postgresql_finds_them(db, act_as, monkeypatch):
+    """A fragment found early in name order is answered from the name-order index, a family name from the trigram
+    index; both give the same pages, in name order."""
+    for number, last in enumerate(("Abbott", "Baker", "Carter", "Dixon", "Evans", "Fisher", "Grant", "Hughes")):
+        make_person(f"Joanne {number}", last)
+        make_person(f"Hannah {number}", last)
+    for number in range(7):
+        make_person(f"Ruth {number}", "Smith")
+    act_as("people.view")
+    monkeypatch.setattr(services, "NAME_ORDER_WINDOW", 10)
+
+    def pages(name: str) -> list[list[str]]:
+        found = []
+        for page in (1, 2, 3):
+            result = services.search_people(services.SearchCriteria(name=name), page=page, per_page=4)
+            found.append([f"{person.last_name}, {person.first_names}" for person in result.people])
+        return found
+
+    def expected(name: str) -> list[list[str]]:
+        every = [f"{p.last_name}, {p.first_names}"
+                 for p in db.session.scalars(services.search_query(services.SearchCriteria(name=name)))]
+        return [every[0:4], every[4:8], every[8:12]]
+
+    # "ann" fills the first pages within the first ten people in name order; "smith" comes after them
+    assert services._first_in_name_order("ann", 5) is not None
+    assert services._first_in_name_order("smith", 1) is None
+    assert pages("ann") == expected("ann")
+    assert pages("ann")[0] == ["Abbott, Hannah 0", "Abbott, Joanne 0", "Baker, Hannah 1", "Baker, Joanne 1"]
+    assert pages("smith") == expected("smith") == [
+        ["Smith, Ruth 0", "Smith, Ruth 1", "Smith, Ruth 2", "Smith, Ruth 3"], ["Smith, Ruth 4", "Smith, Ruth 5",
+                                                                               "Smith, Ruth 6"], []]
