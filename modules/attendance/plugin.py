@@ -217,6 +217,7 @@ def timeline_entries(person_id):
         outcome = service_user.move_on_outcome.label if service_user.move_on_outcome else ""
         entries.append(TimelineEntry(service_user.end_date, "attendance", "left", "Left the day service", url,
                                      summary=f"Moved on to: {outcome}" if outcome else ""))
+    entries += payments.timeline_entries(service_user)
     return entries
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from core.plugins import MenuItem, Permission
+from flask import url_for
+
+from core.permissions import can
+from core.plugins import MenuItem, Permission, TimelineEntry
 
 from . import services
 
@@ -44,3 +47,21 @@ def api_blueprints() -> list:
     from .api import blp
 
     return [blp]
+
+
+def timeline_entries(service_user) -> list[TimelineEntry]:
+    """Confirmed payments on the service user's timeline, for staff who may see payments."""
+    if not can(services.VIEW):
+        return []
+    entries = []
+    for line in services.confirmed_lines_of(service_user.id):
+        run = line.run
+        how = "by BACS" if line.method == "bacs" else "in cash"
+        summary = f"{line.half_days} paid half-day{'s' if line.half_days != 1 else ''}, " \
+                  f"{services.long_date(run.period_start)} to {services.long_date(run.period_end)}"
+        if line.adjustment_pence:
+            summary += f"; adjustments {services.pounds(line.adjustment_pence)}"
+        entries.append(TimelineEntry(
+            run.payment_date, "attendance", "paid", f"Paid {services.pounds(line.total_pence)} {how}",
+            url_for("attendance_payments.line", run_id=run.id, line_id=line.id), summary=summary))
+    return entries

@@ -525,6 +525,15 @@ def lines(run: PaymentRun, method: str | None = None) -> list[PaymentLine]:
     return list(db.session.scalars(query))
 
 
+def confirmed_lines_of(service_user_id: int) -> list[PaymentLine]:
+    """What a service user was paid in confirmed runs, latest first."""
+    return list(db.session.scalars(
+        select(PaymentLine).join(PaymentRun, PaymentRun.id == PaymentLine.run_id)
+        .where(PaymentLine.service_user_id == service_user_id, PaymentRun.status == CONFIRMED)
+        .order_by(PaymentRun.payment_date.desc())
+    ))
+
+
 def lines_query(run: PaymentRun):
     return select(PaymentLine).where(PaymentLine.run_id == run.id).order_by(PaymentLine.id)
 

@@ -274,3 +274,15 @@ def test_services_check_permissions(march, act_as):
     act_as(services.VIEW)
     with pytest.raises(PermissionDenied, match="attendance.payment_run.manage"):
         services.create_run(date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 3))
+
+
+def test_confirmed_payments_on_the_person_timeline(march, app):
+    from core import module_system
+
+    services.confirm(services.create_run(date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 3)))
+    ada = march["ada"]
+    with app.test_request_context():
+        entries = [entry for _owner, found in module_system().collect("timeline_entries", person_id=ada.person_id)
+                   for entry in found if entry.kind == "paid"]
+    assert [(entry.when, entry.title, entry.summary) for entry in entries] == [
+        (date(2026, 4, 3), "Paid £26.00 in cash", "5 paid half-days, 1 March 2026 to 31 March 2026")]
