@@ -61,8 +61,8 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 QUARTER_HINT = "For example, 2026/27 Q2 for July to September 2026 (financial year), or 2026 Q3 (calendar year)"
-_FINANCIAL = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
-_CALENDAR = re.compile(r"^(?:(\d{4})\s*-?\s*Q([1-4])|Q([1-4])\s*-?\s*(\d{4}))$", re.IGNORECASE)
+_FINANCIAL = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE | re.ASCII)
+_CALENDAR = re.compile(r"^(?:(\d{4})\s*-?\s*Q([1-4])|Q([1-4])\s*-?\s*(\d{4}))$", re.IGNORECASE | re.ASCII)
 
 
 def today() -> date:

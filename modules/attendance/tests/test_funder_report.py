@@ -215,6 +215,7 @@ def test_quarters_of_the_financial_and_the_calendar_year(text, code, start, end)
     ("July 2026", "Enter a quarter like 2026/27 Q2 (financial year) or 2026 Q3 (calendar year)"),
     ("2026/28 Q1", "A financial year is two years in a row, like 2026/27"),
     ("1999 Q1", "Enter a quarter between 2000 and 2099"),
+    ("\u0662\u0660\u0662\u0666 Q3", "Enter a quarter like 2026/27 Q2 (financial year) or 2026 Q3 (calendar year)"),
 ])
 def test_quarters_that_cannot_be_read(text, message):
     with pytest.raises(reports.QuarterError, match=message.replace("(", r"\(").replace(")", r"\)")):
