@@ -102,3 +102,10 @@ def register_jobs():
                 "Care finance: batch uninvoiced transactions into numbered invoices per funder and billing period",
                 queue="finance", cron="30 2 * * *", permission="care_contracts.finance.run"),
     ]
+
+
+@hookimpl
+def register_api_blueprints():
+    from .api import blp
+
+    return [blp]

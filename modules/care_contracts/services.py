@@ -59,6 +59,8 @@ CONFIGURE = "care_contracts.config.manage"
 FINANCE = "care_contracts.finance.run"
 INVOICES = "care_contracts.invoice.view"
 SUSPEND_REASONS = "care_contracts.suspend_reason"
+#: contracts are person records: reading or changing them also needs the core's permission to open people
+PEOPLE_VIEW = people.VIEW
 
 
 class CareContractsError(ValueError):

@@ -121,7 +121,7 @@ def _london(moment):
 
 
 @bp.route("/people/<int:person_id>/contracts/new", methods=["GET", "POST"])
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def contract_new(person_id: int):
     person = services.open_person(person_id)
     form = forms.PersonContractForm()
@@ -141,7 +141,7 @@ def contract_new(person_id: int):
 
 
 @bp.route("/contracts/<int:contract_id>")
-@require_permission(services.VIEW)
+@require_permission(services.VIEW, services.PEOPLE_VIEW)
 def contract(contract_id: int):
     record = _or_404(services.get_contract, contract_id)
     return render_template("care_contracts/contract.html", contract=record)
@@ -197,7 +197,7 @@ def _details(form) -> services.ServiceDetails:
 
 @bp.route("/contracts/<int:contract_id>/services/new", methods=["GET", "POST"])
 @bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"], endpoint="service_edit")
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def service_new(contract_id: int | None = None, service_id: int | None = None):
     record = _or_404(services.get_service, service_id) if service_id else None
     contract = record.person_contract if record else _or_404(services.get_contract, contract_id)
@@ -239,7 +239,7 @@ def _page(record, tab: str = "details", status: int = 200, form=None, **override
 
 
 @bp.route("/services/<int:service_id>")
-@require_permission(services.VIEW)
+@require_permission(services.VIEW, services.PEOPLE_VIEW)
 def service(service_id: int):
     record = _or_404(services.view_service, service_id)
     db.session.commit()  # the audited view
@@ -258,7 +258,7 @@ def tab_form(tab: str) -> str:
 
 
 @bp.route("/services/<int:service_id>/contribution", methods=["POST"])
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def contribution_new(service_id: int):
     record = _or_404(services.get_service, service_id)
     form = forms.ContributionForm()
@@ -275,7 +275,7 @@ def contribution_new(service_id: int):
 
 @bp.route("/services/<int:service_id>/rates/new", methods=["GET", "POST"])
 @bp.route("/services/<int:service_id>/rates/<int:rate_id>/edit", methods=["GET", "POST"], endpoint="rate_edit")
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def rate_new(service_id: int, rate_id: int | None = None):
     record = _or_404(services.get_service, service_id)
     rate = None
@@ -308,7 +308,7 @@ def rate_new(service_id: int, rate_id: int | None = None):
 
 
 @bp.route("/services/<int:service_id>/visits", methods=["POST"])
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def visit_new(service_id: int):
     record = _or_404(services.get_service, service_id)
     form = forms.VisitForm()
@@ -326,7 +326,7 @@ def visit_new(service_id: int):
 
 
 @bp.route("/services/<int:service_id>/visits/<int:visit_id>/remove", methods=["POST"])
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def visit_remove(service_id: int, visit_id: int):
     record = _or_404(services.get_service, service_id)
     form = forms.ActionForm()
@@ -341,7 +341,7 @@ def visit_remove(service_id: int, visit_id: int):
 
 
 @bp.route("/services/<int:service_id>/beds", methods=["POST"])
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def bed_new(service_id: int):
     record = _or_404(services.get_service, service_id)
     form = forms.BedAllocationForm()
@@ -359,7 +359,7 @@ def bed_new(service_id: int):
 
 
 @bp.route("/services/<int:service_id>/beds/<int:allocation_id>/end", methods=["POST"])
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def bed_end(service_id: int, allocation_id: int):
     record = _or_404(services.get_service, service_id)
     form = forms.EndAllocationForm()
@@ -376,7 +376,7 @@ def bed_end(service_id: int, allocation_id: int):
 
 
 @bp.route("/services/<int:service_id>/absences", methods=["POST"])
-@require_permission(services.WRITE)
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
 def absence_new(service_id: int):
     record = _or_404(services.get_service, service_id)
     form = forms.AbsenceForm()
