@@ -480,6 +480,14 @@ def funder_quarter_figures(quarter: Quarter, funder: LookupValue | None, on: dat
 # --- the report ---------------------------------------------------------------------------------------------------
 
 
+class FunderField(SelectField):
+    """The funders list as a select, with a GOV.UK message for a value not on it."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError("Choose a funder from the list, or All funders")
+
+
 class FunderQuarterlyForm(ReportForm):
     """Which quarter and which funder."""
 
@@ -488,7 +496,7 @@ class FunderQuarterlyForm(ReportForm):
         default=lambda: last_complete_quarter(today()).code,
         validators=[InputRequired(message="Enter a quarter, like 2026/27 Q2 or 2026 Q3")],
     )
-    funder = SelectField("Funder", widget=GovSelect(), choices=[], default="")
+    funder = FunderField("Funder", widget=GovSelect(), choices=[], default="")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -350,7 +350,7 @@ def test_all_funders_adds_the_council_funded_service_user(client, login_as, coho
     ("quarter=2026+Q5&funder=", "Enter a quarter like 2026/27 Q2 (financial year) or 2026 Q3 (calendar year)"),
     ("quarter=&funder=", "Enter a quarter, like 2026/27 Q2 or 2026 Q3"),
     ("quarter=2026%2F28+Q1&funder=", "A financial year is two years in a row, like 2026/27"),
-    ("quarter=2026+Q3&funder=martian", "Not a valid choice"),
+    ("quarter=2026+Q3&funder=martian", "Choose a funder from the list, or All funders"),
 ])
 def test_bad_parameters_show_an_error_summary(client, login_as, query, message):
     login_as(SCREEN, RUN)
