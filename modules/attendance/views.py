@@ -135,9 +135,8 @@ def new_service_user():
 def service_user(service_user_id: int):
     service_user = _service_user_or_404(service_user_id)
     audit.record_view("attendance_service_user", service_user.id, person_id=service_user.person_id)
-    db.session.commit()
     start = services.today()
-    return render_template(
+    page = render_template(
         "attendance/service_user.html", service_user=service_user,
         patterns=services.patterns_of(service_user), meetings=services.meetings_of(service_user),
         sections=services.sections_attended(service_user),
@@ -145,6 +144,8 @@ def service_user(service_user_id: int):
         counts=services.attendance_counts(service_user, start - timedelta(days=91), start),
         form=None, csrf_form=CsrfForm(),
     )
+    db.session.commit()  # the audit of the view, after rendering: a commit expires what the page reads
+    return page
 
 
 @bp.route("/service-users/<int:service_user_id>/edit", methods=["GET", "POST"])
@@ -506,8 +507,9 @@ def fire_register(section_id: int):
     section = _section_or_404(section_id)
     day, half = _day_and_half()
     sheet = services.fire_register(section, day, half)
-    db.session.commit()
-    return render_template("attendance/fire_register.html", sheet=sheet)
+    page = render_template("attendance/fire_register.html", sheet=sheet)
+    db.session.commit()  # the audit of the export, after rendering: a commit expires what the page reads
+    return page
 
 
 @bp.route("/sections/<int:section_id>/fire-register.pdf")
