@@ -271,7 +271,7 @@ def _district_key(district: str) -> tuple:
 
 
 def funder_choices() -> list[tuple[str, str]]:
-    """The funders to choose from, by code: active ones, then those no longer used (old quarters still need them)."""
+    """The funders to choose from, by code, including those no longer used (reports on old quarters need them)."""
     return [
         (value.code, value.label if value.active else f"{value.label} (no longer used)")
         for value in lookups.values(FUNDER_LIST, include_inactive=True)
