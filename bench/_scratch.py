@@ -67,6 +67,15 @@ def scratch_app(url: str, schema: str, *, fresh: bool = True, keep: bool = False
     check_own_database(url)
     admin = create_engine(normalise_database_url(url))
     try:
+        with admin.begin() as connection:
+            # extensions live in public, so every scratch schema sees them (and dropping one schema keeps them)
+            installed = connection.scalar(
+                text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'")
+            )
+            if installed is None:
+                connection.execute(text("CREATE EXTENSION pg_trgm SCHEMA public"))
+            elif installed != "public":
+                connection.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
         if fresh:
             with admin.begin() as connection:
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
