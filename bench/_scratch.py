@@ -58,8 +58,8 @@ def check_own_database(url: str) -> None:
 def scratch_app(url: str, schema: str, *, fresh: bool = True, keep: bool = False,
                 modules: tuple[str, ...] = ()) -> Iterator[object]:
     """An app with ``modules`` (none by default) whose tables live in ``schema``, migrated to head; the schema is made
-    new when ``fresh`` and dropped afterwards unless ``keep``. Extensions such as pg_trgm are found in public if
-    already there."""
+    new when ``fresh`` and dropped afterwards unless ``keep``. The search path ends with public, where pg_trgm is
+    put."""
     from core import create_app, database
     from core.config import normalise_database_url
     from core.extensions import db
