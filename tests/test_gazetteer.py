@@ -4,6 +4,7 @@ OS Open UPRN coordinates, and ``ppp gazetteer import`` errors in one line."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -443,3 +444,22 @@ def test_import_screens_and_service_need_the_import_permission(client, login_as,
 
     with pytest.raises(PermissionDenied):
         import_file(write(tmp_path, supply()))
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="the lock between imports is PostgreSQL's advisory lock: set TEST_DATABASE_URL")
+def test_only_one_import_runs_at_a_time_on_postgresql(db, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    other = create_engine(db.engine.url)
+    try:
+        with other.connect() as connection:
+            # another import holds the lock
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": services.IMPORT_LOCK})
+            with pytest.raises(GazetteerError, match="Another gazetteer import is running: wait for it to finish"):
+                import_file(write(tmp_path, supply()))
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": services.IMPORT_LOCK})
+    finally:
+        other.dispose()
+    assert count(db, Place) == 0
+    assert import_file(write(tmp_path, supply(), "again.csv")).status == "finished"
