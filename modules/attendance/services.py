@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import phonenumbers
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, delete, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from core import module_system
@@ -314,87 +313,70 @@ def remove_closure(closure: SectionClosure) -> int:
 # --- programmes: patterns and planned attendances ----------------------------------------------------------------
 
 
-def programme_days(
-    slots: Iterable[tuple[int, str]],
-    start: date,
-    end: date,
-    opening_weekdays: set[int],
-    holidays: set[date],
-    closed: Iterable[tuple[date, date]] = (),
-) -> list[tuple[date, str]]:
-    """Every (day, half) from start to end matching a slot, on a day the section opens, not a holiday or closure."""
-    by_weekday: dict[int, list[str]] = defaultdict(list)
-    for weekday, half in slots:
-        if weekday in opening_weekdays:
-            by_weekday[weekday].append(half)
-    closed = list(closed)
-    found = []
-    day = start
-    while day <= end:
-        halves = by_weekday.get(day.weekday())
-        if halves and day not in holidays and not any(first <= day <= last for first, last in closed):
-            found.extend((day, half) for half in sorted(halves))
-        day += timedelta(days=1)
-    return found
+#: the planned half-days of some patterns, worked out and written by the database in one INSERT ... SELECT: every day
+#: of each pattern's period whose weekday and half match a slot, on a day its section opens, that is not a bank
+#: holiday, not in a closure of the section, and not already taken by the service user (in any section)
+GENERATE_SQL = """
+INSERT INTO attendance_record (service_user_id, section_id, day, half, status, pattern_id, planned, note)
+SELECT p.service_user_id, p.section_id, d.day, s.half, 'planned', p.id, {true}, ''
+FROM attendance_pattern p
+JOIN attendance_section sec ON sec.id = p.section_id
+JOIN attendance_pattern_slot s ON s.pattern_id = p.id
+JOIN ({days}) d ON d.day >= p.start_date AND d.day <= p.end_date AND {weekday} = s.weekday
+WHERE p.id IN :pattern_ids
+  AND {opens} > 0
+  AND d.day NOT IN :holidays
+  AND NOT EXISTS (SELECT 1 FROM attendance_section_closure c
+                  WHERE c.section_id = p.section_id AND d.day >= c.start_date AND d.day <= c.end_date)
+  AND NOT EXISTS (SELECT 1 FROM attendance_record a
+                  WHERE a.service_user_id = p.service_user_id AND a.day = d.day AND a.half = s.half)
+"""
+
+#: each database's way to list the days from :low to :high, name a day's weekday (0 Monday) and find it in a string
+GENERATE_DIALECTS = {
+    "postgresql": {
+        "days": "SELECT CAST(generate_series(CAST(:low AS date), CAST(:high AS date), INTERVAL '1 day') AS date) AS day",
+        "weekday": "(CAST(EXTRACT(ISODOW FROM d.day) AS integer) - 1)",
+        "opens": "strpos(sec.opening_days, CAST(s.weekday AS text))",
+        "true": "true",
+    },
+    "sqlite": {
+        "days": "WITH RECURSIVE series(day) AS (SELECT date(:low) UNION ALL SELECT date(day, '+1 day') FROM series "
+                "WHERE day < date(:high)) SELECT day FROM series",
+        "weekday": "((CAST(strftime('%w', d.day) AS integer) + 6) % 7)",
+        "opens": "instr(sec.opening_days, CAST(s.weekday AS text))",
+        "true": "1",
+    },
+}
 
 
 def generate(patterns: Iterable[Pattern], from_day: date | None = None, until: date | None = None,
              holidays: set[date] | None = None) -> int:
-    """Insert the missing planned attendances of patterns in one bulk insert; return how many were added.
+    """Plan the missing half-days of patterns (from ``from_day`` to ``until`` when given) in one set-based insert;
+    return how many were added.
 
     A half-day already taken by the service user (in any section) is left alone, so marked attendances and other
     patterns are never overwritten. ``holidays`` defaults to the core calendar's bank holidays for the period.
     """
-    patterns = [pattern for pattern in patterns]
+    patterns = list(patterns)
     if not patterns:
         return 0
-    windows = {}
-    for pattern in patterns:
-        first = max(pattern.start_date, from_day) if from_day else pattern.start_date
-        last = min(pattern.end_date, until) if until else pattern.end_date
-        if first <= last:
-            windows[pattern.id] = (first, last)
-    if not windows:
+    low = max(min(pattern.start_date for pattern in patterns), from_day or date.min)
+    high = min(max(pattern.end_date for pattern in patterns), until or date.max)
+    if low > high:
         return 0
-    low = min(first for first, _ in windows.values())
-    high = max(last for _, last in windows.values())
     if holidays is None:
         holidays = calendar.bank_holidays_between(low, high)
-    section_ids = {pattern.section_id for pattern in patterns}
-    closed: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for row in db.session.execute(
-        select(SectionClosure.section_id, SectionClosure.start_date, SectionClosure.end_date).where(
-            SectionClosure.section_id.in_(section_ids), SectionClosure.end_date >= low, SectionClosure.start_date <= high
-        )
-    ):
-        closed[row.section_id].append((row.start_date, row.end_date))
-    user_ids = {pattern.service_user_id for pattern in patterns}
-    taken = set(
-        db.session.execute(
-            select(Attendance.service_user_id, Attendance.day, Attendance.half).where(
-                Attendance.service_user_id.in_(user_ids), Attendance.day >= low, Attendance.day <= high
-            )
-        ).tuples()
+    dialect = GENERATE_DIALECTS[db.session.get_bind().dialect.name]
+    statement = text(GENERATE_SQL.format(**dialect)).bindparams(
+        bindparam("pattern_ids", expanding=True, type_=Integer), bindparam("holidays", expanding=True, type_=Date),
+        bindparam("low", type_=Date), bindparam("high", type_=Date),
     )
-    rows = []
-    for pattern in patterns:
-        if pattern.id not in windows:
-            continue
-        first, last = windows[pattern.id]
-        slots = [(slot.weekday, slot.half) for slot in pattern.slots]
-        for day, half in programme_days(slots, first, last, pattern.section.opening_weekdays, holidays,
-                                        closed[pattern.section_id]):
-            key = (pattern.service_user_id, day, half)
-            if key in taken:
-                continue
-            taken.add(key)
-            rows.append({
-                "service_user_id": pattern.service_user_id, "section_id": pattern.section_id, "day": day,
-                "half": half, "status": PLANNED, "pattern_id": pattern.id, "planned": True, "note": "",
-            })
-    if rows:
-        db.session.execute(insert(Attendance), rows)
-    return len(rows)
+    result = db.session.execute(statement, {
+        "low": low, "high": high, "pattern_ids": sorted({pattern.id for pattern in patterns}),
+        "holidays": sorted(day for day in holidays if low <= day <= high),
+    })
+    return result.rowcount
 
 
 @dataclass

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from modules.attendance import services
-from modules.attendance.models import ATTENDED, NOT_ATTENDED, PLANNED, Attendance
+from modules.attendance.models import ATTENDED, NOT_ATTENDED, PLANNED, Attendance, Pattern, PatternSlot
 
 pytestmark = pytest.mark.modules("attendance")
 
@@ -43,12 +43,38 @@ def test_programme_skips_bank_holidays_and_a_closure(all_permissions, db, act_as
     ]
 
 
-def test_programme_days_with_a_holiday_set_given():
-    # the generator also works from a set of holidays passed in, without the calendar
-    days = services.programme_days([(MON, "AM")], date(2026, 12, 7), date(2026, 12, 28), {0, 1, 2, 3, 4},
-                                   holidays={date(2026, 12, 14)}, closed=[(date(2026, 12, 21), date(2026, 12, 21))])
+def test_generator_takes_the_holidays_it_is_given(all_permissions, db, act_as, make_section, make_service_user):
+    # a set of holidays passed in replaces the calendar's: here Monday 14 December is one, and Christmas is not
+    act_as(*all_permissions)
+    garden = make_section("Garden")
+    ada = make_service_user()
+    services.add_closure(garden, date(2026, 12, 21), date(2026, 12, 21), "Burst pipe")
 
-    assert days == [(date(2026, 12, 7), "AM"), (date(2026, 12, 28), "AM")]
+    saved = services.save_pattern(ada, garden.id, date(2026, 12, 7), date(2026, 12, 28), [(MON, "AM")],
+                                  holidays={date(2026, 12, 14)})
+
+    assert saved.added == 2
+    assert rows_of(db, ada) == [(date(2026, 12, 7), "AM", PLANNED), (date(2026, 12, 28), "AM", PLANNED)]
+
+
+def test_generator_leaves_half_days_already_taken_and_days_the_section_is_shut(
+        all_permissions, db, act_as, make_section, make_service_user):
+    act_as(*all_permissions)
+    garden, woodwork = make_section("Garden"), make_section("Woodwork", opening_days="0123")  # shut on Fridays
+    ada = make_service_user()
+    services.save_pattern(ada, garden.id, date(2026, 12, 7), date(2026, 12, 14), [(MON, "AM")])
+    # a pattern the screens would refuse (it clashes with Garden and asks for Fridays), to test the generator alone
+    pattern = Pattern(service_user=ada, section=woodwork, start_date=date(2026, 12, 7), end_date=date(2026, 12, 18),
+                      slots=[PatternSlot(weekday=MON, half="AM"), PatternSlot(weekday=FRI, half="AM")])
+    db.session.add(pattern)
+    db.session.flush()
+
+    assert services.generate([pattern], holidays=set()) == 0
+    woodwork.opening_days = "01234"
+    db.session.flush()
+    assert services.generate([pattern], holidays=set()) == 2
+    assert [(row[0], row[1]) for row in rows_of(db, ada)] == [
+        (date(2026, 12, 7), "AM"), (date(2026, 12, 11), "AM"), (date(2026, 12, 14), "AM"), (date(2026, 12, 18), "AM")]
 
 
 def test_changing_a_pattern_replans_only_the_future_and_keeps_marks(all_permissions, db, act_as, on_day, make_section,
