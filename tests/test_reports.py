@@ -290,6 +290,12 @@ def test_module_report_money_on_screen_and_in_excel_with_formulas_kept_as_text(c
     assert [cell.value for cell in sheet[5]] == ["Total", None, 1232.06]
 
 
+def test_pdf_columns_give_text_more_room_than_numbers():
+    widths = exports.column_widths([ReportColumn("Name"), ReportColumn("Paid on", "date"), ReportColumn("Amount", "money")])
+
+    assert widths == [46, 31, 23]
+
+
 def test_excel_guard_leaves_ordinary_text_alone():
     from openpyxl import Workbook
 

@@ -58,6 +58,13 @@ def is_numeric(column_type: str) -> bool:
     return column_type in {"integer", "number", "percent", "money"}
 
 
+def column_widths(columns) -> list[int]:
+    """Percentage widths for a PDF table (xhtml2pdf shares space evenly otherwise): text wider than numbers."""
+    weights = [3 if column.type == "text" else 2 if column.type == "date" else 1.5 for column in columns]
+    total = sum(weights)
+    return [round(100 * weight / total) for weight in weights]
+
+
 def check_result(result: ReportResult) -> None:
     """Refuse a result whose rows do not fit its columns, so a module's mistake shows at once, not in a file."""
     for table in result.tables:
@@ -77,6 +84,7 @@ def render_pdf(result: ReportResult, generated_by: str, generated_at: datetime) 
 
     html = render_template(
         "reports/pdf.html", result=result, format_value=format_value, is_numeric=is_numeric,
+        column_widths=column_widths,
         generated_by=generated_by, generated_at=generated_at.astimezone(LONDON),
         organisation=current_app.config.get("ORGANISATION_NAME", ""),
     )
