@@ -212,13 +212,17 @@ def timeline_entries(person_id):
     for meeting in services.meetings_of(service_user):
         kind = "Review" if meeting.kind == "review" else "Consultation"
         entries.append(TimelineEntry(meeting.held_on, "attendance", f"{meeting.kind}_meeting", f"{kind} meeting",
-                                     url, summary=f"{len(meeting.actions)} actions agreed"))
+                                     url, summary=_actions_agreed(len(meeting.actions))))
     if service_user.end_date:
         outcome = service_user.move_on_outcome.label if service_user.move_on_outcome else ""
         entries.append(TimelineEntry(service_user.end_date, "attendance", "left", "Left the day service", url,
                                      summary=f"Moved on to: {outcome}" if outcome else ""))
     entries += payments.timeline_entries(service_user)
     return entries
+
+
+def _actions_agreed(count: int) -> str:
+    return "No actions agreed" if not count else f"{count} action{'s' if count != 1 else ''} agreed"
 
 
 @hookimpl

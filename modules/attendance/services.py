@@ -30,7 +30,6 @@ from .models import (
     NOT_ATTENDED,
     PAYMENT_METHODS,
     PLANNED,
-    REVIEW,
     WEEKDAY_NAMES,
     Attendance,
     EmergencyContact,
@@ -577,8 +576,6 @@ def _apply_details(service_user: ServiceUser, details: ServiceUserDetails) -> No
     else:  # cash: bank details are not kept for people paid in cash
         name, sort_code, account = "", "", ""
     funder = _lookup(FUNDERS, details.funder_id, "funder_id", "Select the funder from the list")
-    if details.funder_id and funder is None:
-        raise AttendanceError("funder_id", "Select the funder from the list")
     key_worker = _active_user(details.key_worker_id, "key_worker_id")
     service_user.referral_date, service_user.start_date = details.referral_date, details.start_date
     service_user.funder = funder
@@ -780,7 +777,6 @@ def record_meeting(
     actions: Iterable[AgreedAction] = (),
 ) -> Meeting:
     """Record a consultation or review meeting; each agreed action becomes a core intention for its owner."""
-    from core.cases import configuration
     from core.intentions import services as intentions
     from core.intentions.models import IntentionType
 
@@ -820,8 +816,6 @@ def record_meeting(
                 )
             except intentions.IntentionError as exc:
                 raise AttendanceError(f"actions-{index}-{exc.field}", str(exc)) from exc
-            except configuration.TypeChangeError as exc:  # pragma: no cover - add_intention converts these
-                raise AttendanceError("actions", str(exc)) from exc
             db.session.add(MeetingAction(meeting=meeting, intention=intention))
     db.session.flush()
     return meeting
@@ -1111,10 +1105,6 @@ def move_person(target_id: int, source_id: int) -> None:
     if source is not None and service_user_for_person(target_id) is None:
         source.person_id = target_id
         db.session.flush()
-
-
-def meeting_summary(meeting: Meeting) -> str:
-    return f"{'Review' if meeting.kind == REVIEW else 'Consultation'} meeting"
 
 
 def attendance_counts(service_user: ServiceUser, start: date, end: date) -> dict[str, int]:

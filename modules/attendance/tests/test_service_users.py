@@ -147,3 +147,24 @@ def test_moving_on_removes_planned_half_days_after_leaving(db, act_as, all_permi
         .order_by(Attendance.day))] == [date(2026, 12, 1), date(2026, 12, 8)]
     assert pattern.end_date == date(2026, 12, 11)
     assert (ada.move_on_outcome.label, ada.move_on_date) == ("Paid employment", date(2026, 12, 14))
+
+
+def test_timeline_and_merge(db, act_as, all_permissions, ada, app, on_day):
+    from core import module_system
+
+    act_as(*all_permissions)
+    on_day(date(2026, 11, 20))
+    services.record_meeting(ada, "review", date(2026, 11, 20), "", "", None)
+    entries = [entry for owner, found in module_system(app).collect("timeline_entries", person_id=ada.person_id)
+               if owner == "attendance" for entry in found]
+    assert [(e.kind, e.title, e.summary) for e in entries] == [
+        ("referred", "Referred to the day service", ""),
+        ("started", "Started attending", ""),
+        ("review_meeting", "Review meeting", "No actions agreed"),
+    ]
+
+    duplicate = Person(first_names="Ada", last_name="Jones", search_name="ada jones")
+    db.session.add(duplicate)
+    db.session.flush()
+    module_system(app).pm.hook.person_merged(target=duplicate, source=ada.person)
+    assert services.service_user_for_person(duplicate.id) is ada
