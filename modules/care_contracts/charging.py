@@ -185,6 +185,11 @@ class Terms:
         return min(percents) if percents else 100
 
 
+#: amounts are counted in whole 1/42,000ths of a penny: sevenths of a week, sixtieths of an hour and percentages all
+#: divide it, so adding up is exact integer arithmetic and only the transaction total is ever rounded
+SCALE = 7 * 60 * 100
+
+
 @dataclass
 class DayCharge:
     """One day's part of a charge, exact, with what it was worked out from (for the worked examples)."""
@@ -196,66 +201,77 @@ class DayCharge:
 
 @dataclass
 class Charge:
-    """A period's charge: the exact day amounts and the total rounded once."""
+    """A period's charge: the exact total (in 1/SCALE pence) and, when asked for, each day's part."""
 
+    scaled: int = 0
     days: list[DayCharge] = field(default_factory=list)
 
     @property
     def exact(self) -> Fraction:
-        return sum((day.amount for day in self.days), Fraction(0))
+        return Fraction(self.scaled, SCALE)
 
     @property
     def pence(self) -> int:
-        return round_half_up(self.exact)
+        # round_half_up(self.exact), in integers: the transactions job rounds a hundred thousand of these
+        sign = -1 if self.scaled < 0 else 1
+        return sign * ((2 * abs(self.scaled) + SCALE) // (2 * SCALE))
 
 
 def _money(amount: Fraction | int) -> str:
     return f"£{float(Fraction(amount) / 100):,.4f}".rstrip("0").rstrip(".")
 
 
-def day_charge(terms: Terms, day: date, bank_holidays: frozenset[date] = frozenset()) -> DayCharge | None:
-    """The exact charge for one chargeable day, or None when the day is not chargeable."""
+def _scaled_day(terms: Terms, day: date, bank_holidays: frozenset[date], explain: bool) -> tuple[int, str] | None:
+    """A chargeable day's charge in 1/SCALE pence, and why (when explaining); None when the day is not chargeable."""
     if not terms.chargeable(day):
         return None
     percent = terms.percent_on(day)
     if terms.unit in ("week", "day"):
-        amount, why = _whole_day(terms, day, bank_holidays)
+        full, why = _whole_day(terms, day, bank_holidays, explain)
     else:
-        amount, why = _scheduled_day(terms, day, bank_holidays)
-    if percent != 100:
+        full, why = _scheduled_day(terms, day, bank_holidays, explain)
+    if explain and percent != 100:
         why += f"; absence: {percent}%"
-    return DayCharge(day, amount * percent / 100, why)
+    return full * percent // 100, why
 
 
-def _whole_day(terms: Terms, day: date, bank_holidays: frozenset[date]) -> tuple[Fraction, str]:
+def day_charge(terms: Terms, day: date, bank_holidays: frozenset[date] = frozenset()) -> DayCharge | None:
+    """The exact charge for one chargeable day, explained, or None when the day is not chargeable."""
+    part = _scaled_day(terms, day, bank_holidays, True)
+    return None if part is None else DayCharge(day, Fraction(part[0], SCALE), part[1])
+
+
+def _whole_day(terms: Terms, day: date, bank_holidays: frozenset[date], explain: bool) -> tuple[int, str]:
     if terms.override_pence is not None:
         pence, source = terms.override_pence, "override rate"
-    elif (rate := terms.rate_on(day)) is not None:
+    elif terms.rates and (rate := terms.rate_on(day)) is not None:
         pence = rate.price_on(day, bank_holidays)
         source = "bank holiday rate" if day in bank_holidays and rate.bank_holiday_pence is not None else "rate"
     else:
         pence, source = terms.standard_pence, "standard rate"
     if terms.unit == "week":
-        return Fraction(pence, 7), f"{source} {_money(pence)} a week ÷ 7"
-    return Fraction(pence), f"{source} {_money(pence)} a day"
+        return pence * (SCALE // 7), f"{source} {_money(pence)} a week ÷ 7" if explain else ""
+    return pence * SCALE, f"{source} {_money(pence)} a day" if explain else ""
 
 
-def _scheduled_day(terms: Terms, day: date, bank_holidays: frozenset[date]) -> tuple[Fraction, str]:
+def _scheduled_day(terms: Terms, day: date, bank_holidays: frozenset[date], explain: bool) -> tuple[int, str]:
     week = terms.cycle_week(day)
     visits = sorted((v for v in terms.visits if v.week_number == week and v.weekday == day.weekday()),
                     key=lambda v: v.minutes)
-    total, parts = Fraction(0), []
+    total, parts = 0, []
     for visit in visits:
         start, end = visit.minutes
         if terms.unit == "session":
             pence, source = _price_at(terms, day, start, bank_holidays)
-            total += pence
-            parts.append(f"session at {_clock(start)}: {source} {_money(pence)}")
+            total += pence * SCALE
+            if explain:
+                parts.append(f"session at {_clock(start)}: {source} {_money(pence)}")
             continue
         for piece_start, piece_end, pence, source in _pieces(terms, day, start, end, bank_holidays):
             minutes = piece_end - piece_start
-            total += Fraction(pence * minutes, 60)
-            parts.append(f"{_clock(piece_start)}–{_clock(piece_end)} ({minutes} min) at {source} {_money(pence)}/h")
+            total += pence * minutes * (SCALE // 60)
+            if explain:
+                parts.append(f"{_clock(piece_start)}–{_clock(piece_end)} ({minutes} min) at {source} {_money(pence)}/h")
     return total, "; ".join(parts) or "no planned visits"
 
 
@@ -286,13 +302,23 @@ def _pieces(terms: Terms, day: date, start: int, end: int, bank_holidays: frozen
         yield piece_start, piece_end, pence, source
 
 
-def period_charge(terms: Terms, start: date, end: date, bank_holidays: frozenset[date] = frozenset()) -> Charge:
-    """The charge for the days from start up to, not including, end."""
+def period_charge(terms: Terms, start: date, end: date, bank_holidays: frozenset[date] = frozenset(),
+                  explain: bool = True) -> Charge:
+    """The charge for the days from start up to, not including, end; each day explained unless explain is False."""
     charge = Charge()
-    for day in days(start, end):
-        part = day_charge(terms, day, bank_holidays)
-        if part is not None:
-            charge.days.append(part)
+    first, last = max(start, terms.start), end if terms.end is None else min(end, terms.end)
+    if not explain and terms.unit in ("week", "day") and not terms.rates and not terms.absences:
+        # every chargeable day costs the same: the same sum, without visiting each day (the transactions job's case)
+        pence = terms.standard_pence if terms.override_pence is None else terms.override_pence
+        charge.scaled = max(0, (last - first).days) * pence * (SCALE // 7 if terms.unit == "week" else SCALE)
+        return charge
+    for day in days(first, last):
+        part = _scaled_day(terms, day, bank_holidays, explain)
+        if part is None:
+            continue
+        charge.scaled += part[0]
+        if explain:
+            charge.days.append(DayCharge(day, Fraction(part[0], SCALE), part[1]))
     return charge
 
 
@@ -302,7 +328,8 @@ def weekly_schedule_charge(terms: Terms) -> int:
     open_terms = Terms(terms.unit, first_monday, None, terms.standard_pence, terms.override_pence, terms.rates,
                        terms.visits, terms.frequency_weeks)
     cycle_end = first_monday + timedelta(weeks=terms.frequency_weeks)
-    return round_half_up(period_charge(open_terms, first_monday, cycle_end).exact / terms.frequency_weeks)
+    return round_half_up(period_charge(open_terms, first_monday, cycle_end, explain=False).exact
+                         / terms.frequency_weeks)
 
 
 # --- billing periods -----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import uuid
 from collections.abc import Callable
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, inspect, select, text, update
+from sqlalchemy import Integer, any_, bindparam, func, insert, inspect, select, text, update
+from sqlalchemy.dialects import postgresql
 
 from core import module_system
 from core.audit import services as audit
@@ -904,96 +906,147 @@ class _Loaded:
 
 
 def _grouped(model, ids: list[int]) -> dict[int, list]:
+    # a range of ids (the chunk is sorted) rather than thousands of parameters; rows outside the chunk are dropped
+    wanted = set(ids)
     grouped: dict[int, list] = {}
-    for row in db.session.scalars(select(model).where(model.person_contract_service_id.in_(ids))):
-        grouped.setdefault(row.person_contract_service_id, []).append(row)
+    column = model.person_contract_service_id
+    for row in db.session.scalars(select(model).where(column.between(ids[0], ids[-1]))):
+        if row.person_contract_service_id in wanted:
+            grouped.setdefault(row.person_contract_service_id, []).append(row)
     return grouped
 
 
 def _load(ids: list[int], steps: dict[int, tuple[tuple[int, int], ...]]) -> _Loaded:
+    wanted = set(ids)
     existing: dict[tuple[int, str, date], int] = {}
     first_existing: dict[int, date] = {}
     sums = db.session.execute(
         select(FinanceTransaction.person_contract_service_id, FinanceTransaction.debtor_kind,
                FinanceTransaction.period_start, func.sum(FinanceTransaction.amount_pence))
-        .where(FinanceTransaction.person_contract_service_id.in_(ids))
+        .where(FinanceTransaction.person_contract_service_id.between(ids[0], ids[-1]))
         .group_by(FinanceTransaction.person_contract_service_id, FinanceTransaction.debtor_kind,
                   FinanceTransaction.period_start))
     for service_id, debtor, period_start, total in sums:
+        if service_id not in wanted:
+            continue
         existing[(service_id, debtor, period_start)] = int(total)
         first_existing[service_id] = min(period_start, first_existing.get(service_id, period_start))
     return _Loaded(_grouped(ServiceRate, ids), _grouped(PlannedVisit, ids), _grouped(ServiceAbsence, ids), steps,
                    existing, first_existing)
 
 
-def _terms(service: PersonContractService, loaded: _Loaded) -> charging.Terms:
+def _job_query():
+    """The plain columns the transactions job needs of each service: one query per chunk, no ORM objects."""
+    pcs = PersonContractService
+    return (
+        select(pcs.id, pcs.kind, pcs.status, pcs.start_at, pcs.end_at, pcs.override_rate_pence, pcs.frequency_weeks,
+               pcs.funder_id, pcs.finance_code, pcs.account_code, pcs.charged_until, PersonContract.person_id,
+               PersonContract.establishment_id, Funder.establishment_id.label("funder_establishment_id"),
+               ContractScheme.billing_period, ContractScheme.period_anchor, ContractScheme.charge_contribution,
+               ContractService.name.label("contract_service_name"), ContractService.standard_rate_pence,
+               RateUnit.kind.label("unit"), EndReason.extra_days_charged)
+        .join(PersonContract, PersonContract.id == pcs.person_contract_id)
+        .join(Funder, Funder.id == pcs.funder_id)
+        .join(ContractScheme, ContractScheme.id == pcs.contract_scheme_id)
+        .join(ContractService, ContractService.id == pcs.contract_service_id)
+        .join(RateUnit, RateUnit.id == pcs.rate_unit_id)
+        .outerjoin(EndReason, EndReason.id == pcs.end_reason_id)
+    )
+
+
+def _terms(row: Any, loaded: _Loaded) -> charging.Terms:
     rates = tuple(charging.Rate(r.start_date, r.end_date, r.rate_pence, r.weekdays, r.time_band_start,
                                 r.time_band_end, r.bank_holiday_rate_pence, r.id)
-                  for r in loaded.rates.get(service.id, ()))
+                  for r in loaded.rates.get(row.id, ()))
     visits = tuple(charging.Visit(v.week_number, v.weekday, v.start_time, v.end_time)
-                   for v in loaded.visits.get(service.id, ()))
+                   for v in loaded.visits.get(row.id, ()))
     absences = tuple(charging.Absence(a.start_date, a.end_date, loaded.steps.get(a.absence_type_id, ((1, 100),)))
-                     for a in loaded.absences.get(service.id, ()))
+                     for a in loaded.absences.get(row.id, ()))
+    end = None
+    if row.end_at is not None:
+        end = row.end_at.astimezone(LONDON).date() + timedelta(days=row.extra_days_charged or 0)
     return charging.Terms(
-        unit=service.rate_unit.kind, start=service.start_at.astimezone(LONDON).date(), end=chargeable_end(service),
-        standard_pence=service.contract_service.standard_rate_pence, override_pence=service.override_rate_pence,
-        rates=rates, visits=visits, frequency_weeks=service.frequency_weeks, absences=absences)
+        unit=row.unit, start=row.start_at.astimezone(LONDON).date(), end=end, standard_pence=row.standard_rate_pence,
+        override_pence=row.override_rate_pence, rates=rates, visits=visits, frequency_weeks=row.frequency_weeks,
+        absences=absences)
 
 
-def _debtors(service: PersonContractService, charge: int) -> dict[str, int]:
+def _debtors(row: Any, charge: int) -> dict[str, int]:
     """Who owes what for a service's period charge: the funder, or the person for private care and contributions."""
-    if service.kind == "contribution":
+    if row.kind == "contribution":
         owed = {"funder": -charge}  # deducted from the funder's charge: the funder is invoiced net
-        if service.contract_scheme.charge_contribution:
+        if row.charge_contribution:
             owed["person"] = charge
         return owed
-    return {"person": charge} if service.is_private else {"funder": charge}
+    private = row.funder_establishment_id == row.establishment_id
+    return {"person": charge} if private else {"funder": charge}
 
 
-def _service_rows(service: PersonContractService, loaded: _Loaded, recheck: bool, ended_until: date,
-                  holidays: frozenset[date], now: datetime) -> list[dict[str, Any]]:
-    scheme = service.contract_scheme
-    terms = _terms(service, loaded)
+def _service_rows(row: Any, loaded: _Loaded, recheck: bool, ended_until: date, holidays: frozenset[date],
+                  now: datetime) -> list[dict[str, Any]]:
+    terms = _terms(row, loaded)
+    kind, anchor = row.billing_period, row.period_anchor
     if recheck:
-        first = charging.period_containing(scheme.billing_period, scheme.period_anchor, terms.start)[0]
-        first = min(first, loaded.first_existing.get(service.id, first))
+        first = charging.period_containing(kind, anchor, terms.start)[0]
+        first = min(first, loaded.first_existing.get(row.id, first))
         last = ended_until
     else:
-        first = service.charged_until or charging.period_containing(
-            scheme.billing_period, scheme.period_anchor, terms.start)[0]
+        first = row.charged_until or charging.period_containing(kind, anchor, terms.start)[0]
         last = ended_until if terms.end is None else min(ended_until, terms.end + timedelta(days=31))
     rows = []
-    for period_start, period_end in charging.periods_between(scheme.billing_period, scheme.period_anchor, first, last):
+    for period_start, period_end in charging.periods_between(kind, anchor, first, last):
         if period_end > ended_until:
             break
-        charge = 0 if service.status == "cancelled" else charging.period_charge(
-            terms, period_start, period_end, holidays).pence
-        for debtor, due in _debtors(service, charge).items():
-            key = (service.id, debtor, period_start)
+        charge = 0 if row.status == "cancelled" else charging.period_charge(
+            terms, period_start, period_end, holidays, explain=False).pence
+        for debtor, due in _debtors(row, charge).items():
+            key = (row.id, debtor, period_start)
             difference = due - loaded.existing.get(key, 0)
             if difference == 0:
                 continue
             rows.append({
-                "person_contract_service_id": service.id, "kind": "adjustment" if key in loaded.existing else "charge",
-                "debtor_kind": debtor, "funder_id": service.funder_id if debtor == "funder" else None,
-                "person_id": service.person_contract.person_id if debtor == "person" else None,
+                "person_contract_service_id": row.id, "kind": "adjustment" if key in loaded.existing else "charge",
+                "debtor_kind": debtor, "funder_id": row.funder_id if debtor == "funder" else None,
+                "person_id": row.person_id if debtor == "person" else None,
                 "period_start": period_start, "period_end": period_end, "amount_pence": difference,
-                "finance_code": service.finance_code, "account_code": service.account_code,
-                "description": _description(service, period_start, period_end), "created_at": now,
+                "finance_code": row.finance_code, "account_code": row.account_code,
+                "description": _description(row.contract_service_name, row.kind, period_start, period_end),
+                "created_at": now,
             })
     return rows
 
 
-def _description(service: PersonContractService, start: date, end: date) -> str:
+@functools.lru_cache(maxsize=4096)
+def _description(name: str, kind: str, start: date, end: date) -> str:
     last = end - timedelta(days=1)
-    what = service.contract_service.name + (" – service user's contribution" if service.kind == "contribution" else "")
+    what = name + (" – service user's contribution" if kind == "contribution" else "")
     return f"{what}, {start:%d/%m/%Y} to {last:%d/%m/%Y}"[:200]
 
 
+def _id_in(column, ids: list[int]):
+    """column IN ids; on PostgreSQL as one array parameter, so thousands of ids make neither a huge statement nor a
+    new one to compile each time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
+    return column.in_(ids)
+
+
+TRANSACTION_COLUMNS = ("person_contract_service_id", "kind", "debtor_kind", "funder_id", "person_id", "period_start",
+                       "period_end", "amount_pence", "finance_code", "account_code", "description", "created_at")
+
+
 def insert_transactions(rows: list[dict[str, Any]]) -> None:
-    """Write finance transactions in one statement per batch (never one query per service)."""
-    if rows:
+    """Write a batch of finance transactions at once: COPY on PostgreSQL, one executemany elsewhere."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
         db.session.execute(insert(FinanceTransaction), rows)
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY care_contracts_finance_transaction ({', '.join(TRANSACTION_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(tuple(row[column] for column in TRANSACTION_COLUMNS))
 
 
 def run_transactions(as_of: date | None = None, chunk_size: int = 2000) -> dict[str, int]:
@@ -1020,34 +1073,40 @@ def run_transactions(as_of: date | None = None, chunk_size: int = 2000) -> dict[
              for kind in db.session.scalars(select(AbsenceType))}
     division = module_system().settings("care_contracts").bank_holiday_division
     counts = {"services": 0, "transactions": 0, "adjustments": 0, "triggers": len(triggers)}
+    #: the end of the last ended billing period, per (billing period, anchor)
+    period_ends: dict[tuple[str, date], date] = {}
     for offset in range(0, len(ids), chunk_size):
         chunk = ids[offset:offset + chunk_size]
-        records = db.session.scalars(select(PersonContractService).where(PersonContractService.id.in_(chunk))).unique()
-        records = [record for record in records if record.status != "draft"]
+        wanted = set(chunk)
+        query = _job_query().where(PersonContractService.id.between(chunk[0], chunk[-1]))
+        records = [row for row in db.session.execute(query) if row.id in wanted and row.status != "draft"]
         if not records:
             continue
         loaded = _load(chunk, steps)
         earliest = min([r.start_at.astimezone(LONDON).date() for r in records] + list(loaded.first_existing.values()))
         holidays = frozenset(calendar.bank_holidays_between(earliest - timedelta(days=31), as_of, division))
         rows: list[dict[str, Any]] = []
-        marks = []
+        marks: dict[date, list[int]] = {}
         for record in records:
-            scheme = record.contract_scheme
-            ended_until = charging.period_containing(scheme.billing_period, scheme.period_anchor, as_of)[0]
+            scheme = (record.billing_period, record.period_anchor)
+            if scheme not in period_ends:
+                period_ends[scheme] = charging.period_containing(*scheme, as_of)[0]
+            ended_until = period_ends[scheme]
             rows.extend(_service_rows(record, loaded, record.id in recheck, ended_until, holidays, now))
             if record.charged_until != ended_until:
-                marks.append({"row_id": record.id, "until": ended_until})
+                marks.setdefault(ended_until, []).append(record.id)
         insert_transactions(rows)
-        if marks:  # the job's own bookmark: no version bump, so it never clashes with someone editing the service
-            table = PersonContractService.__table__
-            db.session.execute(update(table).where(table.c.id == bindparam("row_id"))
-                               .values(charged_until=bindparam("until")), marks)
+        table = PersonContractService.__table__
+        for until, marked in marks.items():
+            # the job's own bookmark, one statement per period end: no version bump, so it never clashes with
+            # someone editing the service
+            db.session.execute(update(table).where(_id_in(table.c.id, marked)).values(charged_until=until))
         counts["services"] += len(records)
         counts["transactions"] += sum(1 for row in rows if row["kind"] == "charge")
         counts["adjustments"] += sum(1 for row in rows if row["kind"] == "adjustment")
-        db.session.expire_all()  # the next chunk must not keep this one's records in memory
-    if triggers:
-        db.session.execute(update(ChargeTrigger).where(ChargeTrigger.id.in_([t for t, _ in triggers]))
+    trigger_ids = [trigger_id for trigger_id, _ in triggers]
+    for offset in range(0, len(trigger_ids), 10_000):  # SQLite and PostgreSQL limit the parameters of a statement
+        db.session.execute(update(ChargeTrigger).where(_id_in(ChargeTrigger.id, trigger_ids[offset:offset + 10_000]))
                            .values(processed_at=now))
     db.session.flush()
     return counts

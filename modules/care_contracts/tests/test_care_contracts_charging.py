@@ -147,3 +147,14 @@ def test_periods_between_cover_the_days_once():
     periods = periods_between("four_weekly", date(2026, 4, 6), date(2026, 4, 9), date(2026, 6, 2))
     assert periods == [(date(2026, 4, 6), date(2026, 5, 4)), (date(2026, 5, 4), date(2026, 6, 1)),
                        (date(2026, 6, 1), date(2026, 6, 29))]
+
+
+@pytest.mark.parametrize("terms", [
+    Terms("week", date(2026, 4, 9), date(2026, 4, 27), standard_pence=84550),
+    Terms("day", date(2026, 4, 1), None, standard_pence=9999, override_pence=10001),
+    Terms("week", date(2026, 5, 1), None, standard_pence=84000),
+])
+def test_the_quick_sum_equals_the_day_by_day_sum(terms):
+    """The transactions job skips explanations (and, with no rates or absences, the day-by-day walk)."""
+    for start, end in periods_between("four_weekly", date(2026, 4, 6), date(2026, 4, 1), date(2026, 7, 1)):
+        assert period_charge(terms, start, end, explain=False).scaled == period_charge(terms, start, end).scaled
