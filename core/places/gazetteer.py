@@ -819,9 +819,8 @@ class Importer:
         # touched places that exist or are being added; the others are LPIs and delivery points waiting for a BLPU
         new = PLACE_NEW
         self._create(new)
-        candidates = conn.execute(
-            new.insert().from_select(list(PLACE_COLUMNS), places_query()).execution_options(preserve_rowcount=True)
-        ).rowcount
+        derived = new.insert().from_select(list(PLACE_COLUMNS), places_query(self.postgres))
+        candidates = conn.execute(derived.execution_options(preserve_rowcount=True)).rowcount
         now = bindparam("now", utcnow(), type_=AwareDateTime())
         changing = [name for name in PLACE_COLUMNS if name != "uprn"]
         written = conn.execute(
@@ -921,9 +920,24 @@ def _sql_range(start, start_suffix, end, end_suffix):
     return func.nullif(case((and_(first != "", last != ""), _cat(first, "-", last)), else_=_cat(first, last)), "")
 
 
-def _chosen(table: Table, key: str, order: list, *where, joined=None, extra=(), back=None) -> Any:
-    """The first of each touched UPRN's rows in the given order. Only narrow rows are sorted; the chosen ones
-    are then joined back to the table by its key (and to whatever ``back`` adds)."""
+def _chosen(table: Table, key: str, order: list, *where, joined=None, extra=(), back=None, direct=(),
+            postgres: bool = False) -> Any:
+    """The first of each touched UPRN's rows in the given order.
+
+    On PostgreSQL one DISTINCT ON does it, with ``direct`` columns of the joined tables alongside. Elsewhere only
+    narrow rows are ranked; the chosen ones are then joined back to the table by its key (and to whatever ``back``
+    adds)."""
+    source = joined if joined is not None else table
+    touched = table.c.uprn.in_(select(TOUCHED.c.uprn))
+    if postgres:
+        return (
+            select(table, *direct)
+            .select_from(source)
+            .where(touched, *where)
+            .distinct(table.c.uprn)
+            .order_by(table.c.uprn, *order)
+            .subquery()
+        )
     ranked = (
         select(
             table.c.uprn,
@@ -931,8 +945,8 @@ def _chosen(table: Table, key: str, order: list, *where, joined=None, extra=(), 
             *extra,
             func.row_number().over(partition_by=table.c.uprn, order_by=order).label("rank"),
         )
-        .select_from(joined if joined is not None else table)
-        .where(table.c.uprn.in_(select(TOUCHED.c.uprn)), *where)
+        .select_from(source)
+        .where(touched, *where)
         .subquery()
     )
     source = ranked.join(table, table.c[key] == ranked.c[key])
@@ -943,7 +957,7 @@ def _chosen(table: Table, key: str, order: list, *where, joined=None, extra=(), 
     return select(*columns).select_from(source).where(ranked.c.rank == 1).subquery()
 
 
-def places_query():
+def places_query(postgres: bool = False):
     """Every touched UPRN that has (or gets) a place, with the place's new values."""
     blpu = KINDS["21"].stage
     current = _place.alias("current_place")
@@ -982,14 +996,21 @@ def places_query():
         ),
         extra=(street.c.language.label("street_language"),),
         back=with_street,
+        direct=(
+            street.c.description.label("street_description"),
+            street.c.locality.label("street_locality"),
+            street.c.town.label("street_town"),
+        ),
+        postgres=postgres,
     )
-    dpa = _chosen(dpa_table, "udprn", [case((dpa_table.c.end_date.is_(None), 0), else_=1), dpa_table.c.udprn])
+    dpa = _chosen(dpa_table, "udprn", [case((dpa_table.c.end_date.is_(None), 0), else_=1), dpa_table.c.udprn],
+                  postgres=postgres)
     cls = _chosen(cls_table, "class_key", [
         case((cls_table.c.end_date.is_(None), 0), else_=1),
         case((cls_table.c.start_date.is_(None), 1), else_=0),
         cls_table.c.start_date.desc(),
         cls_table.c.class_key,
-    ], cls_table.c.class_scheme.like("AddressBase%"))
+    ], cls_table.c.class_scheme.like("AddressBase%"), postgres=postgres)
 
     applies = and_(blpu.c.uprn.is_not(None), blpu.c.change_type != "D")
     deletes = blpu.c.change_type == "D"
