@@ -421,9 +421,10 @@ def test_the_search_screen_needs_the_audit_permission(client, login_as):
     assert client.get("/admin/audit/break-glass").status_code == 403
 
 
-def test_the_search_screen_is_on_the_menu_for_auditors(client, login_as):
+def test_the_search_screen_is_on_the_administration_page_for_auditors(client, login_as):
     login_as("admin.audit.view")
-    page = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/"' in client.get("/").get_data(as_text=True)
+    page = client.get("/admin/").get_data(as_text=True)
     assert re.search(r'href="/admin/audit/">\s*Audit\s*<', page)
 
 

@@ -72,9 +72,9 @@ def test_user_screens_and_services_need_the_permission(client, login_as, create_
     assert other.active
 
 
-def test_the_menu_shows_users_to_those_who_manage_them(client, login_as):
+def test_the_administration_page_shows_users_to_those_who_manage_them(client, login_as):
     login_as(MANAGE)
-    assert 'href="/admin/users/"' in client.get("/").get_data(as_text=True)
+    assert 'href="/admin/users/"' in client.get("/admin/").get_data(as_text=True)
 
 
 # --- inviting ----------------------------------------------------------------------------------------------------------
