@@ -109,3 +109,10 @@ def register_api_blueprints():
     from .api import blp
 
     return [blp]
+
+
+@hookimpl
+def load_demo_data():
+    from .demo import load_demo_care_contracts
+
+    load_demo_care_contracts()
