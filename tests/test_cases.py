@@ -3,6 +3,7 @@ case types set up on screen and from modules' code, the person's side, permissio
 
 from __future__ import annotations
 
+import re
 import types
 from datetime import date, timedelta
 
@@ -503,3 +504,15 @@ def test_demo_data_loads_twice_without_duplicates(app, db):
     assert kinds == {"value", "failure"}
     today = cases.london_today()
     assert any(item.is_overdue(today) for item in db.session.scalars(select(Intention)))
+
+
+def test_radio_questions_keep_their_question_as_the_legend(client, login_as, db):
+    """govuk-frontend-wtf replaces a styled fieldset whole, so each legend must carry its question itself."""
+    setup = general_setup()
+    as_staff(login_as, *EVERYTHING)
+    case = open_case(setup.missed_bin, make_person())
+    db.session.commit()
+
+    close = client.get(f"/cases/{case.id}/close").get_data(as_text=True)
+
+    assert re.search(r'<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">\s*Why is the case closing\?', close)
