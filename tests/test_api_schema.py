@@ -21,7 +21,7 @@ from core.people.testing import make_person, seed_types
 from core.places.models import Place
 
 #: examples per operation and mode: enough to reach every field, small enough to finish in well under a minute
-EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 3}
+EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 3}
 
 
 @pytest.fixture
