@@ -462,6 +462,9 @@ def save_service(contract: PersonContract, record: PersonContractService | None,
         raise CareContractsError("person_contract_id", "The service belongs to another contract")
     if record is not None and record.status == "cancelled" and details.status != "cancelled":
         raise CareContractsError("status", "A cancelled service cannot be reopened: create a new one")
+    if record is not None and record.status == "completed" and details.status == "draft":
+        raise CareContractsError("status", "A Completed service cannot go back to Draft: it may have been charged. "
+                                           "Change it, or cancel it to reverse its charges")
     contract_service = _check_service(contract, details)
     was_completed = record is not None and record.status == "completed"
     with db.session.no_autoflush:  # the new record joins the session only once every mandatory field is set

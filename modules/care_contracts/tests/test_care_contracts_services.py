@@ -191,6 +191,8 @@ def test_triggers_only_for_completed_services_and_their_changes(act_as, db):
     services.save_service(contract, service, details(setup.residential_service, account_code="draft change"))
     assert triggers(service) == []
     services.save_service(contract, service, details(setup.residential_service, status="completed"))
+    with pytest.raises(services.CareContractsError, match="cannot go back to Draft"):
+        services.save_service(contract, service, details(setup.residential_service, status="draft"))
     services.save_service(contract, service, details(setup.residential_service, status="completed",
                                                       account_code="not a charging field"))
     died = db.session.scalar(select(EndReason.id).where(EndReason.code == "died"))
