@@ -18,13 +18,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from core.permissions import PermissionDenied
 from modules.attendance.models import BACS, NOT_ATTENDED, PLANNED, Attendance
 from modules.attendance.payments import services, testing
-from modules.attendance.payments.models import PaidDay
+from modules.attendance.payments.models import PaidDay, PaymentItem, PaymentLine, PaymentRun
 
 pytestmark = pytest.mark.modules("attendance")
 
@@ -142,6 +142,17 @@ def test_confirmed_run_is_locked_and_the_period_cannot_be_paid_twice(march, db):
     # the database refuses a second run's claim on a paid day even if the service were bypassed
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.execute(insert(PaidDay), [{"day": date(2026, 3, 20), "run_id": run.id}])
+    # and any change to the confirmed run, its lines or its items
+    for statement in (
+        update(PaymentLine).where(PaymentLine.run_id == run.id).values(amount_pence=PaymentLine.amount_pence + 100,
+                                                                       total_pence=PaymentLine.total_pence + 100),
+        delete(PaymentItem).where(PaymentItem.run_id == run.id),
+        update(PaymentRun).where(PaymentRun.id == run.id).values(total_pence=1),
+        delete(PaymentRun).where(PaymentRun.id == run.id),
+    ):
+        with pytest.raises(IntegrityError, match="confirmed and locked"), db.session.begin_nested():
+            db.session.execute(statement.execution_options(synchronize_session=False))
+    assert {name: line.total_pence for name, line in by_name(run).items()} == {"Ada": 2600, "Ben": 3550, "Cara": 1550}
 
 
 def test_two_drafts_for_one_period_only_one_can_be_confirmed(march):
