@@ -161,6 +161,7 @@ def _mark_demo_registers(first_day: date, today: date) -> None:
             registers.setdefault((row.section_id, row.day, row.half), []).append(row)
         catering = [key for key in registers if registers[key][0].section.name == "Catering"]
         left_open = catering[-1] if catering else None
+        missed = 0
         for number, (key, register_rows) in enumerate(registers.items()):
             if key == left_open:
                 continue
@@ -168,7 +169,9 @@ def _mark_demo_registers(first_day: date, today: date) -> None:
             marks = []
             for index, row in enumerate(register_rows):
                 if (number + index) % 10 == 3:
-                    code = MISSED[(number + index) % len(MISSED)]
+                    # each missed half-day takes the next reason in turn, so paid and unpaid reasons both show
+                    code = MISSED[missed % len(MISSED)]
+                    missed += 1
                     marks.append(services.Mark(row.id, NOT_ATTENDED, reasons[code].id))
                 else:
                     marks.append(services.Mark(row.id, ATTENDED))

@@ -46,3 +46,16 @@ def test_demo_provider_with_programmes_and_marked_registers(app, db):
     ).tuples().all())
     assert marked[ATTENDED] > 50 and marked[NOT_ATTENDED] > 3
     assert first["RegisterAlert"] >= 1
+
+
+def test_demo_registers_use_paid_and_unpaid_reasons(app, db):
+    from modules.attendance.models import NonAttendanceReason
+
+    load_demo(app, db)
+
+    used = db.session.execute(
+        select(NonAttendanceReason.code, NonAttendanceReason.paid).join(
+            Attendance, Attendance.reason_id == NonAttendanceReason.id).distinct()
+    ).tuples().all()
+    assert len(used) >= 3
+    assert {paid for _code, paid in used} == {True, False}
