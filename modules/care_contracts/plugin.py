@@ -79,7 +79,8 @@ def register_menu_items():
     return [
         MenuItem("Care finance", "care_contracts.finance", "care_contracts.finance.run", order=79),
         MenuItem("Care invoices", "care_contracts.invoice_list", "care_contracts.invoice.view", order=79),
-        MenuItem("Care configuration", "care_contracts.configuration", "care_contracts.config.manage", order=80),
+        MenuItem("Care configuration", "care_contracts.configuration", "care_contracts.config.manage", order=80,
+                 section="admin"),
     ]
 
 
