@@ -398,11 +398,13 @@ def test_jobs_go_to_their_own_prefixed_queue(app, db, run_jobs, tmp_path):
 @pytest.mark.redis
 def test_a_scheduled_run_is_queued_once_on_redis(app, db, run_jobs):
     now = datetime(2026, 7, 1, 5, 30, tzinfo=UTC)
-    (run,) = ours(services.enqueue_due_schedules(now))
+    every = services.enqueue_due_schedules(now)  # core areas' schedules are due too (e.g. the bank holiday refresh)
+    (run,) = ours(every)
     db.session.commit()
-    assert ours(services.enqueue_due_schedules(now)) == []
+    assert services.enqueue_due_schedules(now) == []
     db.session.commit()
-    assert queued_count() == 1
+    # each due schedule is on its queue once: a second pass added nothing
+    assert queued_count() == len([due for due in every if due.queue == "default"])
     run_jobs()
     assert reload(db, run).status == "finished"
 
