@@ -103,7 +103,7 @@ class ConfiguredTypeRef(Schema):
 
 
 class CaseCategoryRef(ConfiguredTypeRef):
-    pass
+    """A demand or task category, named apart in the OpenAPI document."""
 
 
 class ConfiguredTypeSchema(Schema):

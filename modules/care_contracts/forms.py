@@ -167,7 +167,7 @@ class ConfigForm(FlaskForm):
 
 
 class EstablishmentForm(ConfigForm):
-    pass
+    """An establishment: its code and name are all the configuration form asks."""
 
 
 class LocationForm(ConfigForm):
@@ -210,7 +210,7 @@ class ContractSchemeForm(ConfigForm):
 
 
 class ServiceForm(ConfigForm):
-    pass
+    """A service: its code and name are all the configuration form asks."""
 
 
 class ServiceDetailForm(ConfigForm):
