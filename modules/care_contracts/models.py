@@ -539,7 +539,10 @@ class FinanceInvoice(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: the invoice number printed on it, e.g. "INV-000123"
+    #: the invoice's place in the one unbroken sequence of invoice numbers (1, 2, 3, ...), given in the invoicing
+    #: job's own transaction, so a failed run leaves no gap
+    serial: Mapped[int] = mapped_column(Integer, unique=True)
+    #: the invoice number printed on it: the configured prefix and the serial, e.g. "INV-000123"
     number: Mapped[str] = mapped_column(String(40), unique=True)
     #: funder or person: who is asked to pay
     debtor_kind: Mapped[str] = mapped_column(String(10))
@@ -591,6 +594,9 @@ class FinanceTransaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     #: set once, when the invoicing job puts it on an invoice
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("care_contracts_finance_invoice.id"))
+    #: set instead of an invoice when a debtor's uninvoiced transactions for a period add up to nothing (a charge
+    #: cancelled before it was invoiced): nobody is sent an invoice for £0.00
+    cleared_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     def __repr__(self) -> str:
         return f"<FinanceTransaction {self.id} {self.kind} {self.amount_pence}p>"

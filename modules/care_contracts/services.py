@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -467,6 +466,7 @@ def save_service(contract: PersonContract, record: PersonContractService | None,
                                            "Change it, or cancel it to reverse its charges")
     contract_service = _check_service(contract, details)
     was_completed = record is not None and record.status == "completed"
+    previous_end = record.end_at if record is not None else None
     with db.session.no_autoflush:  # the new record joins the session only once every mandatory field is set
         service = record or PersonContractService(person_contract=contract, kind="service")
         _fill_service(service, contract, contract_service, details)
@@ -475,7 +475,38 @@ def save_service(contract: PersonContract, record: PersonContractService | None,
     db.session.add(service)
     db.session.flush()
     _after_service_change(service, was_completed, bool(changed))
+    if record is not None and service.kind == "service":
+        for contribution in contributions_of(service):
+            _follow_parent(contribution, service, previous_end)
     return service
+
+
+def _follow_parent(contribution: PersonContractService, parent: PersonContractService,
+                   parent_previous_end: datetime | None) -> None:
+    """Keep a contribution in step with the residential service it is deducted from.
+
+    It never runs past the service's end; an end it shared with the service (or none) follows the service's new
+    end; it is Completed with the service, cancelled with it (or when the service now ends before it starts), and
+    the service's debtor-invoice suspension applies to it, because the service user is its debtor.
+    """
+    was_completed = contribution.status == "completed"
+    ends_before_it_starts = parent.end_at is not None and parent.end_at <= contribution.start_at
+    with db.session.no_autoflush:
+        if not ends_before_it_starts and (contribution.end_at is None or contribution.end_at == parent_previous_end
+                                          or (parent.end_at is not None and contribution.end_at > parent.end_at)):
+            contribution.end_at = parent.end_at
+            contribution.end_reason_id = parent.end_reason_id
+        if parent.status == "cancelled" or ends_before_it_starts:
+            contribution.status = "cancelled"
+        elif parent.status == "completed" and contribution.status == "draft":
+            contribution.status = "completed"
+        contribution.suspend_debtor_invoices = parent.suspend_debtor_invoices
+        contribution.suspend_reason_id = parent.suspend_reason_id
+        state = inspect(contribution)
+        changed = any(state.attrs[name].history.has_changes() for name in CHARGING_FIELDS)
+    if changed:
+        db.session.flush()
+        _after_service_change(contribution, was_completed, True)
 
 
 def _fill_service(service: PersonContractService, contract: PersonContract, contract_service: ContractService,
@@ -1125,8 +1156,10 @@ def transactions_of(service: PersonContractService) -> list[FinanceTransaction]:
 def run_invoicing() -> dict[str, int]:
     """The invoicing job: each debtor's uninvoiced transactions for a billing period become one numbered invoice.
 
-    A service user's transactions for a service whose debtor invoices are suspended wait, uninvoiced, until the
-    suspension ends. Invoices and their transactions are never changed afterwards.
+    Numbers follow one unbroken sequence: they are given in the job's own transaction, one run at a time, so a run
+    that fails gives none away. Transactions that add up to nothing (a charge cancelled before it was invoiced) are
+    cleared without an invoice. A service user's transactions for a service whose debtor invoices are suspended
+    wait, uninvoiced, until the suspension ends. Invoices and their transactions are never changed afterwards.
     """
     _one_runner_at_a_time(INVOICING_LOCK)
     prefix = module_system().settings("care_contracts").invoice_prefix
@@ -1135,7 +1168,7 @@ def run_invoicing() -> dict[str, int]:
                FinanceTransaction.person_id, FinanceTransaction.period_start, FinanceTransaction.period_end,
                FinanceTransaction.amount_pence, PersonContractService.suspend_debtor_invoices)
         .join(PersonContractService, PersonContractService.id == FinanceTransaction.person_contract_service_id)
-        .where(FinanceTransaction.invoice_id.is_(None)))
+        .where(FinanceTransaction.invoice_id.is_(None), FinanceTransaction.cleared_at.is_(None)))
     groups: dict[tuple, list] = {}
     held = 0
     for row in rows:
@@ -1144,22 +1177,34 @@ def run_invoicing() -> dict[str, int]:
             continue
         key = (row.debtor_kind, row.funder_id or 0, row.person_id or 0, row.period_start, row.period_end)
         groups.setdefault(key, []).append(row)
-    issued = 0
+    serial = db.session.scalar(select(func.coalesce(func.max(FinanceInvoice.serial), 0)))
+    issued = cleared = 0
+    now = utcnow()
     for (debtor, funder_id, person_id, start, end), items in sorted(groups.items()):
-        invoice = FinanceInvoice(number=f"pending-{uuid.uuid4().hex}", debtor_kind=debtor,
+        ids = [item.id for item in items]
+        total = sum(item.amount_pence for item in items)
+        if total == 0:
+            _mark_transactions(ids, cleared_at=now)
+            cleared += 1
+            continue
+        serial += 1
+        invoice = FinanceInvoice(serial=serial, number=f"{prefix}{serial:06d}", debtor_kind=debtor,
                                  funder_id=funder_id or None, person_id=person_id or None, period_start=start,
-                                 period_end=end, total_pence=sum(item.amount_pence for item in items))
+                                 period_end=end, total_pence=total, issued_at=now)
         db.session.add(invoice)
         db.session.flush()
-        invoice.number = f"{prefix}{invoice.id:06d}"
-        ids = [item.id for item in items]
-        for offset in range(0, len(ids), 1000):
-            db.session.execute(update(FinanceTransaction).where(
-                FinanceTransaction.id.in_(ids[offset:offset + 1000]), FinanceTransaction.invoice_id.is_(None))
-                .values(invoice_id=invoice.id))
+        _mark_transactions(ids, invoice_id=invoice.id)
         issued += 1
     db.session.flush()
-    return {"invoices": issued, "held_for_suspended_debtors": held}
+    return {"invoices": issued, "cleared_without_invoice": cleared, "held_for_suspended_debtors": held}
+
+
+def _mark_transactions(ids: list[int], **values: Any) -> None:
+    """Put uninvoiced transactions on an invoice, or clear them, a thousand at a time (statement parameter limits)."""
+    for offset in range(0, len(ids), 1000):
+        db.session.execute(update(FinanceTransaction).where(
+            FinanceTransaction.id.in_(ids[offset:offset + 1000]), FinanceTransaction.invoice_id.is_(None),
+            FinanceTransaction.cleared_at.is_(None)).values(**values))
 
 
 def start_finance_job(name: str) -> Any:
@@ -1180,8 +1225,8 @@ def finance_summary() -> dict[str, Any]:
     return {
         "pending_triggers": db.session.scalar(select(func.count()).select_from(ChargeTrigger)
                                               .where(ChargeTrigger.processed_at.is_(None))),
-        "uninvoiced": db.session.scalar(select(func.count()).select_from(FinanceTransaction)
-                                        .where(FinanceTransaction.invoice_id.is_(None))),
+        "uninvoiced": db.session.scalar(select(func.count()).select_from(FinanceTransaction).where(
+            FinanceTransaction.invoice_id.is_(None), FinanceTransaction.cleared_at.is_(None))),
         "last_transactions": jobs.last_run(TRANSACTIONS_JOB),
         "last_invoicing": jobs.last_run(INVOICING_JOB),
     }

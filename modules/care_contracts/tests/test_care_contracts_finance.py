@@ -196,9 +196,9 @@ def test_invoices_per_funder_with_net_residential_charge_and_contribution(act_as
     assert council.total_pence == 336000 - 84180 + 300000
     assert issued[("Ada Lovelace", date(2026, 4, 6))].total_pence == 84180
     assert issued[("Mary Seacole", date(2026, 4, 1))].total_pence == 240000  # worked example 7: April, private
-    assert counts == {"invoices": 3, "held_for_suspended_debtors": 0}
+    assert counts == {"invoices": 3, "cleared_without_invoice": 0, "held_for_suspended_debtors": 0}
     assert council.number.startswith("INV-") and len({i.number for i in issued.values()}) == 3
-    assert services.run_invoicing() == {"invoices": 0, "held_for_suspended_debtors": 0}
+    assert services.run_invoicing() == {"invoices": 0, "cleared_without_invoice": 0, "held_for_suspended_debtors": 0}
     assert db.session.scalar(select(func.count()).select_from(FinanceTransaction)
                              .where(FinanceTransaction.invoice_id.is_(None))) == 0
 
@@ -212,11 +212,80 @@ def test_suspended_debtors_get_no_invoice_until_lifted(act_as, db):
     residential(setup)
     services.run_transactions(as_of=MAY_4)
 
-    assert services.run_invoicing() == {"invoices": 1, "held_for_suspended_debtors": 1}
+    assert services.run_invoicing() == {"invoices": 1, "cleared_without_invoice": 0, "held_for_suspended_debtors": 1}
     assert [i.debtor_kind for i in db.session.scalars(select(FinanceInvoice))] == ["funder"]
 
     services.save_service(private.person_contract, private, details(setup.private_service, date(2026, 4, 15)))
-    assert services.run_invoicing() == {"invoices": 1, "held_for_suspended_debtors": 0}
+    assert services.run_invoicing() == {"invoices": 1, "cleared_without_invoice": 0, "held_for_suspended_debtors": 0}
+
+
+def test_invoice_numbers_run_on_without_a_gap_even_after_a_failed_run(act_as, db):
+    setup = make_care_setup()
+    act_as(*STAFF)
+    residential(setup, start=date(2026, 4, 6))
+    services.run_transactions(as_of=MAY_4)
+    services.run_invoicing()
+    residential(setup, start=date(2026, 4, 20))
+    residential(setup, start=date(2026, 5, 11))
+    services.run_transactions(as_of=JUNE_1)
+
+    with pytest.raises(RuntimeError), db.session.begin_nested():  # the run fails after numbering its invoices
+        services.run_invoicing()
+        raise RuntimeError("worker killed")
+    services.run_invoicing()
+
+    issued = [(i.number, i.period_start) for i in db.session.scalars(select(FinanceInvoice)
+                                                                     .order_by(FinanceInvoice.serial))]
+    # the first run's April invoice; then the part of April for the service started 20 April, and May for both
+    # later services: the failed run's numbers were never given away
+    assert issued == [("INV-000001", date(2026, 4, 6)), ("INV-000002", date(2026, 4, 6)),
+                      ("INV-000003", MAY_4)]
+
+
+def test_a_charge_cancelled_before_it_is_invoiced_gets_no_invoice(act_as, db):
+    setup = make_care_setup()
+    act_as(*STAFF)
+    service = residential(setup)
+    services.run_transactions(as_of=MAY_4)
+    services.save_service(service.person_contract, service, details(setup.residential_service, status="cancelled"))
+    services.run_transactions(as_of=MAY_4)
+
+    counts = services.run_invoicing()
+
+    assert counts == {"invoices": 0, "cleared_without_invoice": 1, "held_for_suspended_debtors": 0}
+    assert db.session.scalar(select(func.count()).select_from(FinanceInvoice)) == 0
+    assert [t.cleared_at is not None for t in db.session.scalars(select(FinanceTransaction))] == [True, True]
+    act_as(*FINANCE)
+    assert services.finance_summary()["uninvoiced"] == 0
+
+
+def test_the_contribution_follows_its_service_to_a_later_end_and_a_cancellation(act_as, db):
+    setup = make_care_setup(collect_contribution=True, charge_contribution=True)
+    act_as(*STAFF)
+    service = residential(setup, start=date(2026, 4, 6))
+    contribution = services.add_contribution(service, 21045)
+    moved = db.session.scalar(select(EndReason.id).where(EndReason.code == "moved_placement"))
+
+    services.save_service(service.person_contract, service, details(
+        setup.residential_service, date(2026, 4, 6), end_at=at(date(2026, 5, 20), 11), end_reason_id=moved))
+    assert (contribution.end_at, contribution.end_reason_id) == (at(date(2026, 5, 20), 11), moved)
+    services.save_service(service.person_contract, service, details(
+        setup.residential_service, date(2026, 4, 6), end_at=at(date(2026, 6, 3), 11), end_reason_id=moved))
+    assert contribution.end_at == at(date(2026, 6, 3), 11)  # it shared the old end, so it follows the new one
+    services.run_transactions(as_of=JUNE_1)
+    # May's period: four weeks of the £210.45 weekly contribution, £841.80, off the funder's bill and on the person's
+    assert lines(contribution)[-2:] == [("charge", "funder", MAY_4, -84180), ("charge", "person", MAY_4, 84180)]
+
+    services.save_service(service.person_contract, service, details(
+        setup.residential_service, date(2026, 4, 6), status="cancelled", end_at=at(date(2026, 6, 3), 11),
+        end_reason_id=moved))
+    services.run_transactions(as_of=JUNE_1)
+
+    assert contribution.status == "cancelled"
+    totals = {}
+    for _, debtor, _, amount in lines(contribution):
+        totals[debtor] = totals.get(debtor, 0) + amount
+    assert totals == {"funder": 0, "person": 0}  # both sides of the contribution reversed with the service
 
 
 def test_finance_officer_runs_the_jobs_from_the_screen_and_downloads_invoices(client, login_as, act_as, db):
