@@ -776,6 +776,11 @@ def end_address(person: Person, address_id: int, end_date: date | None) -> Perso
         raise NotFound()
     if end_date is None:
         raise PeopleError("end_date", "Enter the date the address stopped applying")
+    return _end(row, end_date)
+
+
+def _end(row, end_date: date):
+    """End a dated link (address, relationship, worker or team) on a day no earlier than its start."""
     if row.start_date and end_date < row.start_date:
         raise PeopleError("end_date", "The end date must be the same as or after the start date")
     row.end_date = end_date
@@ -874,11 +879,7 @@ def end_relationship(person: Person, relationship_id: int, end_date: date | None
         raise NotFound()
     if end_date is None:
         raise PeopleError("end_date", "Enter the date the relationship ended")
-    if row.start_date and end_date < row.start_date:
-        raise PeopleError("end_date", "The end date must be the same as or after the start date")
-    row.end_date = end_date
-    db.session.flush()
-    return row
+    return _end(row, end_date)
 
 
 def relationships_of(person_id: int) -> list[RelationshipLine]:
@@ -932,12 +933,7 @@ def end_worker(person: Person, worker_id: int, end_date: date | None) -> PersonW
     row = _get(PersonWorker, worker_id)
     if row.person_id != person.id:
         raise NotFound()
-    end_date = end_date or today()
-    if end_date < row.start_date:
-        raise PeopleError("end_date", "The end date must be the same as or after the start date")
-    row.end_date = end_date
-    db.session.flush()
-    return row
+    return _end(row, end_date or today())
 
 
 def add_team(
@@ -967,12 +963,7 @@ def end_team(person: Person, link_id: int, end_date: date | None) -> PersonTeam:
     row = _get(PersonTeam, link_id)
     if row.person_id != person.id:
         raise NotFound()
-    end_date = end_date or today()
-    if end_date < row.start_date:
-        raise PeopleError("end_date", "The end date must be the same as or after the start date")
-    row.end_date = end_date
-    db.session.flush()
-    return row
+    return _end(row, end_date or today())
 
 
 def workers_of(person_id: int) -> list[PersonWorker]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
@@ -43,6 +44,23 @@ def _refuse(form, error: services.PeopleError) -> None:
         form.form_errors.append(str(error))
     else:
         field.errors.append(str(error))
+
+
+def _applied(form, change: Callable[[], object]) -> bool:
+    """Make the change a form asked for: True once committed, False with the refusal shown on the form."""
+    try:
+        change()
+    except services.PeopleError as exc:
+        _refuse(form, exc)
+        return False
+    db.session.commit()
+    return True
+
+
+def _back_to(person: Person, message: str, anchor: str | None = None):
+    """Back to the person's page (at a tab), saying what was done."""
+    flash(message, "success")
+    return redirect(url_for("people.show", person_id=person.id, _anchor=anchor))
 
 
 def _lookup_choices(field, list_code: str, empty: str = "Not known") -> None:
@@ -230,18 +248,11 @@ def safeguarding(person_id: int):
 def add_previous_name(person_id: int):
     person = services.get_person(person_id)
     form = forms.PreviousNameForm()
-    if form.validate_on_submit():
-        try:
-            services.add_previous_name(
-                person, form.first_names.data, form.last_name.data, form.used_from.data, form.used_until.data,
-                form.reason.data or "",
-            )
-        except services.PeopleError as exc:
-            _refuse(form, exc)
-        else:
-            db.session.commit()
-            flash("Added the previous name.", "success")
-            return redirect(url_for("people.show", person_id=person.id))
+    if form.validate_on_submit() and _applied(form, lambda: services.add_previous_name(
+            person, form.first_names.data, form.last_name.data, form.used_from.data, form.used_until.data,
+            form.reason.data or "",
+        )):
+        return _back_to(person, "Added the previous name.")
     return _page(person, "Add a previous name", form, ["first_names", "last_name", "used_from", "used_until", "reason"])
 
 
@@ -254,17 +265,10 @@ def add_contact_detail(person_id: int):
     person = services.get_person(person_id)
     form = forms.ContactDetailForm()
     _lookup_choices(form.contact_type_id, "people.contact_type", "Select a type")
-    if form.validate_on_submit():
-        try:
-            services.add_contact_detail(
-                person, form.contact_type_id.data, form.value.data, bool(form.preferred.data), form.note.data or ""
-            )
-        except services.PeopleError as exc:
-            _refuse(form, exc)
-        else:
-            db.session.commit()
-            flash("Added the contact detail.", "success")
-            return redirect(url_for("people.show", person_id=person.id, _anchor="details"))
+    if form.validate_on_submit() and _applied(form, lambda: services.add_contact_detail(
+            person, form.contact_type_id.data, form.value.data, bool(form.preferred.data), form.note.data or ""
+        )):
+        return _back_to(person, "Added the contact detail.", "details")
     return _page(person, "Add a contact detail", form, ["contact_type_id", "value", "preferred", "note"])
 
 
@@ -287,15 +291,10 @@ def add_identifier(person_id: int):
     form.identifier_type_id.choices = [("", "Select a type")] + [
         (kind.id, kind.label) for kind in services.identifier_types(include_inactive=False)
     ]
-    if form.validate_on_submit():
-        try:
-            services.add_identifier(person, form.identifier_type_id.data, form.value.data)
-        except services.PeopleError as exc:
-            _refuse(form, exc)
-        else:
-            db.session.commit()
-            flash("Added the reference number.", "success")
-            return redirect(url_for("people.show", person_id=person.id, _anchor="details"))
+    if form.validate_on_submit() and _applied(
+        form, lambda: services.add_identifier(person, form.identifier_type_id.data, form.value.data)
+    ):
+        return _back_to(person, "Added the reference number.", "details")
     return _page(person, "Add a reference number", form, ["identifier_type_id", "value"])
 
 
@@ -344,15 +343,10 @@ def add_address(person_id: int):
 def end_address(person_id: int, address_id: int):
     person = services.get_person(person_id)
     form = forms.EndDateForm()
-    if form.validate_on_submit():
-        try:
-            services.end_address(person, address_id, form.end_date.data)
-        except services.PeopleError as exc:
-            _refuse(form, exc)
-        else:
-            db.session.commit()
-            flash("Saved the end date.", "success")
-            return redirect(url_for("people.show", person_id=person.id, _anchor="addresses"))
+    if form.validate_on_submit() and _applied(
+        form, lambda: services.end_address(person, address_id, form.end_date.data)
+    ):
+        return _back_to(person, "Saved the end date.", "addresses")
     return _page(person, "When did this address stop applying?", form, ["end_date"])
 
 
@@ -393,15 +387,10 @@ def add_relationship(person_id: int):
 def end_relationship(person_id: int, relationship_id: int):
     person = services.get_person(person_id)
     form = forms.EndDateForm()
-    if form.validate_on_submit():
-        try:
-            services.end_relationship(person, relationship_id, form.end_date.data)
-        except services.PeopleError as exc:
-            _refuse(form, exc)
-        else:
-            db.session.commit()
-            flash("Saved the end date.", "success")
-            return redirect(url_for("people.show", person_id=person.id, _anchor="relationships"))
+    if form.validate_on_submit() and _applied(
+        form, lambda: services.end_relationship(person, relationship_id, form.end_date.data)
+    ):
+        return _back_to(person, "Saved the end date.", "relationships")
     return _page(person, "When did the relationship end?", form, ["end_date"])
 
 
@@ -417,15 +406,10 @@ def assign_worker(person_id: int):
         (user.id, user.name) for user in services.assignable_users()
     ]
     _lookup_choices(form.role_id, "people.worker_role", "Select a role")
-    if form.validate_on_submit():
-        try:
-            services.assign_worker(person, form.user_id.data, form.role_id.data, form.start_date.data, form.end_date.data)
-        except services.PeopleError as exc:
-            _refuse(form, exc)
-        else:
-            db.session.commit()
-            flash("Assigned the worker.", "success")
-            return redirect(url_for("people.show", person_id=person.id, _anchor="workers"))
+    if form.validate_on_submit() and _applied(form, lambda: services.assign_worker(
+            person, form.user_id.data, form.role_id.data, form.start_date.data, form.end_date.data
+        )):
+        return _back_to(person, "Assigned the worker.", "workers")
     return _page(person, "Assign a worker", form, ["user_id", "role_id", "start_date", "end_date"])
 
 
@@ -448,15 +432,10 @@ def add_team(person_id: int):
     form.team_id.choices = [("", "Select a team")] + [
         (team.id, team.name) for team in list_teams(include_inactive=False)
     ]
-    if form.validate_on_submit():
-        try:
-            services.add_team(person, form.team_id.data, form.start_date.data, form.end_date.data)
-        except services.PeopleError as exc:
-            _refuse(form, exc)
-        else:
-            db.session.commit()
-            flash("Added the team.", "success")
-            return redirect(url_for("people.show", person_id=person.id, _anchor="workers"))
+    if form.validate_on_submit() and _applied(form, lambda: services.add_team(
+            person, form.team_id.data, form.start_date.data, form.end_date.data
+        )):
+        return _back_to(person, "Added the team.", "workers")
     return _page(person, "Add a team working with this person", form, ["team_id", "start_date", "end_date"])
 
 
