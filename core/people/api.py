@@ -7,7 +7,7 @@ relationship, no live break-glass grant) answers 404 and is left out of lists an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 
@@ -459,6 +459,15 @@ def _viewed(person: Person) -> None:
     audit.record_view("person", person.id, person_id=person.id)
 
 
+def _viewed_rows(person_id: int, rows_of: Callable[[int], list]) -> list:
+    """Some of a person's records, with the viewing of the person audited."""
+    person = open_person(person_id)
+    _viewed(person)
+    rows = rows_of(person.id)
+    db.session.commit()
+    return rows
+
+
 def _location(person: Person) -> dict[str, str]:
     """The headers of a 201: the new person's version and address."""
     return {**etag_headers(person), "Location": f"/api/v1/people/{person.id}"}
@@ -587,11 +596,7 @@ class ContactDetails(MethodView):
     @blp.response(200, ContactDetailSchema(many=True))
     def get(self, person_id):
         """A person's phone numbers, email addresses and other contact details, preferred first; audited."""
-        person = open_person(person_id)
-        _viewed(person)
-        rows = services.contact_details(person.id)
-        db.session.commit()
-        return rows
+        return _viewed_rows(person_id, services.contact_details)
 
     @require_permission(VIEW, EDIT)
     @blp.arguments(NewContactSchema)
@@ -628,11 +633,7 @@ class Identifiers(MethodView):
     @blp.response(200, IdentifierSchema(many=True))
     def get(self, person_id):
         """A person's reference numbers (NHS number, National Insurance number, ...); audited."""
-        person = open_person(person_id)
-        _viewed(person)
-        rows = services.identifiers_of(person.id)
-        db.session.commit()
-        return rows
+        return _viewed_rows(person_id, services.identifiers_of)
 
     @require_permission(VIEW, EDIT)
     @blp.arguments(NewIdentifierSchema)
@@ -670,11 +671,7 @@ class Addresses(MethodView):
     @blp.response(200, AddressSchema(many=True))
     def get(self, person_id):
         """A person's address history: current addresses first, then the newest; audited."""
-        person = open_person(person_id)
-        _viewed(person)
-        rows = services.addresses_of(person.id)
-        db.session.commit()
-        return rows
+        return _viewed_rows(person_id, services.addresses_of)
 
     @require_permission(VIEW, EDIT)
     @blp.arguments(NewAddressSchema)
