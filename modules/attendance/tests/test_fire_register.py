@@ -1,7 +1,6 @@
 """Fire registers: everyone expected on site with an in/out column and emergency contacts, on screen and as PDF."""
 
 import io
-import time
 from datetime import date
 
 import pytest
@@ -72,8 +71,9 @@ def test_fire_register_screen_and_pdf(db, tuesday, client, login_as):
     assert [event.details["format"] for event in exports] == ["screen", "pdf"]
 
 
-def test_fire_register_for_a_section_of_100_takes_under_a_second_each(db, act_as, all_permissions, make_section,
-                                                                  make_service_user, client, login_as):
+def test_fire_register_of_a_section_of_100_lists_everyone_on_screen_and_in_the_pdf(
+        db, act_as, all_permissions, make_section, make_service_user, client, login_as):
+    # how long it takes is measured by bench/attendance_fire_register.py, not here
     act_as(*all_permissions)
     hall = make_section("Main hall", capacity=100)
     people = [make_service_user(f"Person{n:03d}", "Example") for n in range(100)]
@@ -83,21 +83,11 @@ def test_fire_register_for_a_section_of_100_takes_under_a_second_each(db, act_as
         services.save_pattern(person, hall.id, date(2026, 12, 9), date(2026, 12, 9), [(2, "PM")])
     login_as("attendance.fire_register.view")
 
-    # a first request compiles the templates and queries, as a running server has long since done
-    client.get(f"/attendance/sections/{hall.id}/fire-register?day=2026-12-09&half=PM")
-    # CPU time of this process, the better of two tries: the machine running the tests may be shared
-    def cpu_seconds(url):
-        times, response = [], None
-        for _ in range(2):
-            started = time.process_time()
-            response = client.get(url)
-            times.append(time.process_time() - started)
-        return min(times), response
-
-    screen, page = cpu_seconds(f"/attendance/sections/{hall.id}/fire-register?day=2026-12-09&half=PM")
-    printed, pdf = cpu_seconds(f"/attendance/sections/{hall.id}/fire-register.pdf?day=2026-12-09&half=PM")
+    page = client.get(f"/attendance/sections/{hall.id}/fire-register?day=2026-12-09&half=PM")
+    pdf = client.get(f"/attendance/sections/{hall.id}/fire-register.pdf?day=2026-12-09&half=PM")
 
     assert page.get_data(as_text=True).count("Next of kin (Parent)") == 100
-    assert pdf.data.startswith(b"%PDF-")
-    assert screen < 1.0, f"the screen took {screen:.2f}s"
-    assert printed < 1.0, f"the PDF took {printed:.2f}s"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert text.count("Next of kin (Parent): 0113 496 0001") == 100
+    assert "Person000 Example" in text and "Person099 Example" in text
+    assert "End of the fire register: 100 service users and 0 staff." in text
