@@ -265,3 +265,36 @@ def test_ppp_db_upgrade_also_syncs_lookups_and_roles(tmp_path, sample_module):
     with app.app_context():
         assert db.session.scalar(select(sa.func.count()).select_from(LookupValue)) == added
         db.engine.dispose()
+
+
+def test_people_name_word_tables_are_filled_from_existing_people(empty_database):
+    """The migration adding search's word tables backfills them from the people already there (merged records get
+    no entries, as search leaves them out)."""
+    app = migration_app(empty_database)
+    with app.app_context():
+        database.upgrade(app, echo=lambda *_: None)
+        database.downgrade(app, "core", "52283638b954")  # the core before person_name_word
+        assert "person_name_entry" not in _table_names()
+        columns = ("first_names, last_name, search_name, interpreter_required, restricted, safeguarding_notes, "
+                   "created_at, updated_at, version")
+        values = ":first, :last, :key, false, false, '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1"
+        with db.engine.begin() as connection:
+            kept = connection.execute(text(f"INSERT INTO person ({columns}) VALUES ({values}) RETURNING id"),
+                                      {"first": "Margaret Ann", "last": "Holloway",
+                                       "key": "margaret ann holloway peggy"}).scalar_one()
+            merged = connection.execute(text(f"INSERT INTO person ({columns}) VALUES ({values}) RETURNING id"),
+                                        {"first": "Peg", "last": "Hollway", "key": "peg hollway"}).scalar_one()
+            connection.execute(text("UPDATE person SET merged_into_id = :kept WHERE id = :merged"),
+                               {"kept": kept, "merged": merged})
+        database.upgrade(app, echo=lambda *_: None)
+        with db.engine.connect() as connection:
+            entries = connection.execute(
+                text("SELECT word, last_name, first_names, person_id FROM person_name_entry ORDER BY word")
+            ).all()
+            words = set(connection.scalars(text("SELECT word FROM person_name_word")))
+        assert [tuple(row) for row in entries] == [
+            ("ann", "Holloway", "Margaret Ann", kept), ("holloway", "Holloway", "Margaret Ann", kept),
+            ("margaret", "Holloway", "Margaret Ann", kept), ("peggy", "Holloway", "Margaret Ann", kept),
+        ]
+        assert words == {"margaret", "ann", "holloway", "peggy", "peg", "hollway"}
+        db.engine.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -99,6 +100,47 @@ class Person(db.Model):
             return None
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+# the words of the search key as an array (PostgreSQL only): people having any of a set of words, found by exact
+# word, for searches of two or more words or with other criteria (see PersonNameWord)
+Index(
+    "ix_person_search_words", func.string_to_array(Person.search_name, " "), postgresql_using="gin"
+).ddl_if(dialect="postgresql")
+
+
+class PersonNameWord(db.Model):
+    """A distinct word of anyone's names (normalised as search compares them), kept by the people service.
+
+    Some thousands of rows however many people: a search first finds here the words containing what was typed, or
+    like it (a trigram index on PostgreSQL), then the people with those words through PersonNameEntry. Words no
+    one uses any more are left: they only cost a look that finds no one.
+    """
+
+    __tablename__ = "person_name_word"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = (
+        Index("ix_person_name_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    )
+
+
+class PersonNameEntry(db.Model):
+    """One word of the search key of a person who is not merged, with their name-order key, kept by the people
+    service: the primary key lists each word's people in name order, so a page of them needs no sort."""
+
+    __tablename__ = "person_name_entry"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    first_names: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (
+        # a person's words, to replace them when their names change and to score a candidate by all of them
+        Index("ix_person_name_entry_person_id_word", "person_id", "word"),
+    )
 
 
 class PersonPreviousName(db.Model):

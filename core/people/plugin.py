@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from core.extensions import hookimpl
+from core.people import services
 from core.plugins import LookupSeed, MenuItem, ModuleInfo, Permission
+
+# always on: search's word tables follow every flush that changes a person's names
+services.install_name_index()
 
 MODULE = ModuleInfo(
     name="people",

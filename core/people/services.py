@@ -11,14 +11,31 @@ from typing import Any
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    event,
+    exists,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 from werkzeug.exceptions import NotFound
 
 from core.access import services as access
 from core.access.models import Team, TeamMember
 from core.audit import services as audit
-from core.extensions import db
+from core.extensions import BoundSession, db
 from core.lookups.models import LookupValue
 from core.people import identifiers
 from core.people.identifiers import InvalidValue
@@ -29,6 +46,8 @@ from core.people.models import (
     PersonContactDetail,
     PersonIdentifier,
     PersonIdentifierType,
+    PersonNameEntry,
+    PersonNameWord,
     PersonPreviousName,
     PersonRelationship,
     PersonRelationshipType,
@@ -194,6 +213,55 @@ def refresh_search_name(person: Person) -> None:
             if word not in words:
                 words.append(word)
     person.search_name = " ".join(words)
+
+
+def _name_index_changes(session) -> list[Person]:
+    """The people whose search key, name-order key or merged state this flush wrote."""
+    changed = []
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, Person) or obj.id is None:
+            continue
+        state = inspect(obj)
+        if obj in session.new or any(
+            state.attrs[name].history.has_changes()
+            for name in ("search_name", "last_name", "first_names", "merged_into_id")
+        ):
+            changed.append(obj)
+    return changed
+
+
+def keep_name_index(session, _flush_context) -> None:
+    """After a flush, write the changed people's words to person_name_entry and any new word to person_name_word.
+
+    Every way a person is written (the services, factories, merges) goes through a flush, so the tables search
+    reads first cannot fall behind the search keys; merged records get no entries, as search leaves them out.
+    """
+    people = _name_index_changes(session)
+    if not people:
+        return
+    connection = session.connection()
+    entries = PersonNameEntry.__table__
+    connection.execute(entries.delete().where(entries.c.person_id.in_([person.id for person in people])))
+    rows, words = [], set()
+    for person in people:
+        mine = set((person.search_name or "").split())
+        words |= mine
+        if person.merged_into_id is None:
+            rows += [{"word": word, "last_name": person.last_name or "", "first_names": person.first_names or "",
+                      "person_id": person.id} for word in sorted(mine)]
+    if rows:
+        connection.execute(entries.insert(), rows)
+    if words:
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        # sorted, so two sessions adding the same new words wait for each other instead of deadlocking
+        connection.execute(insert(PersonNameWord.__table__).on_conflict_do_nothing(),
+                           [{"word": word} for word in sorted(words)])
+
+
+def install_name_index() -> None:
+    """Attach keep_name_index to the session class of core.extensions.db, once per process."""
+    if not event.contains(BoundSession, "after_flush", keep_name_index):
+        event.listen(BoundSession, "after_flush", keep_name_index)
 
 
 # --- seeded types ----------------------------------------------------------------------------------------------
@@ -1352,62 +1420,76 @@ def supports_similar_names() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+def _word_binds(index: int, word: str | None = None) -> tuple[Any, Any]:
+    """The word typed at ``index`` and its LIKE pattern as named parameters, so a statement built once serves any
+    words (page_query passes the values)."""
+    pattern = None if word is None else f"%{_escape_like(word)}%"
+    return (bindparam(f"search_word_{index}", word, type_=Text),
+            bindparam(f"search_pattern_{index}", pattern, type_=Text))
+
+
+def _word_params(words: list[str]) -> dict[str, str]:
+    parameters = {}
+    for index, word in enumerate(words):
+        parameters[f"search_word_{index}"] = word
+        parameters[f"search_pattern_{index}"] = f"%{_escape_like(word)}%"
+    return parameters
+
+
+def _word_condition(word, pattern, similar: bool, column):
+    """The column contains the word typed; with similar, or is like it (pg_trgm's word similarity)."""
+    contains = column.like(pattern, escape="\\")
+    return or_(contains, column.op("%>")(word)) if similar else contains
+
+
 def name_condition(name: str, similar: bool = False, column=None):
     """Every word of the name must appear in the search key; with similar, a near miss ("smyth") also matches."""
     column = Person.search_name if column is None else column
-    conditions = []
-    for word in normalise_name(name).split():
-        contains = column.like(f"%{_escape_like(word)}%", escape="\\")
-        # pg_trgm's word similarity; the GIN trigram index answers both halves
-        conditions.append(or_(contains, column.op("%>")(word)) if similar else contains)
-    return and_(*conditions)
+    return and_(*[_word_condition(word, f"%{_escape_like(word)}%", similar, column)
+                  for word in normalise_name(name).split()])
 
 
-#: people read in name order before a name search falls back to the trigram index (PostgreSQL); a thousand keeps
-#: the look quick (about 10 ms) and is plenty for a fragment found all through the alphabet
-NAME_ORDER_WINDOW = 1000
+def _key_words():
+    # written out, not a bound parameter, so PostgreSQL matches the expression of ix_person_search_words
+    return func.string_to_array(Person.search_name, literal_column("' '"))
 
 
-def _first_in_name_order(name: str, wanted: int) -> list[int] | None:
-    """The ids of the first ``wanted`` people in name order whose names match, if they are all among the first
-    NAME_ORDER_WINDOW people in name order, else None.
-
-    A fragment found all through the alphabet ("ann": Ann, Joanne, Hannah) meets a page of matches within a few
-    hundred people of the name-order index, much sooner than the trigram index lists its tens of thousands of
-    matches to sort; a family name ("smith") does not, and search_query's sorted trigram search answers it instead.
-    """
-    window = (
-        select(Person.id, Person.last_name, Person.first_names, Person.search_name)
-        .where(Person.merged_into_id.is_(None))
-        .order_by(Person.last_name, Person.first_names, Person.id)
-        .limit(NAME_ORDER_WINDOW)
-        .subquery("name_order")
+def _closeness(word, pattern):
+    """How alike the word typed is to the person's closest matching name word (0 to 1), for closest first."""
+    key_word = func.unnest(_key_words()).column_valued("key_word")
+    return (
+        select(func.max(func.word_similarity(word, key_word)))
+        .where(_word_condition(word, pattern, True, key_word))
+        .scalar_subquery()
     )
-    ids = list(
-        db.session.scalars(
-            select(window.c.id)
-            .where(name_condition(name, column=window.c.search_name))
-            .order_by(window.c.last_name, window.c.first_names, window.c.id)
-            .limit(wanted)
-        )
-    )
-    return ids if len(ids) == wanted else None
 
 
 def search_query(criteria: SearchCriteria, similar: bool = False):
-    """The SELECT for a search, in result order, without paging; merged records are left out."""
+    """The SELECT of everyone a search finds, in result order, without paging; merged records are left out.
+
+    On PostgreSQL each word typed is first looked up in the small table of known name words (PersonNameWord:
+    containing it, or like it when similar), then people having one of those words are found by exact word
+    through ix_person_search_words; SQLite compares the search key itself.
+    """
     query = select(Person).where(Person.merged_into_id.is_(None))
     order = [Person.last_name, Person.first_names, Person.id]
-    if criteria.name.strip():
-        # Find the matching people through the trigram index, then sort them. Ordering by the bare column would let
-        # PostgreSQL walk the name-order index instead, hoping to meet a page of matches early: quick for a name
-        # spread through the alphabet, but for a family name such as "smith" it reads most of the table before
-        # reaching the S's (seconds over a million people). "|| ''" keeps the order and rules that plan out.
+    words = normalise_name(criteria.name).split()
+    if words and supports_similar_names():
+        # Ordering by the bare column would let PostgreSQL walk the name-order index instead, hoping to meet a page
+        # of matches early: for a family name such as "smith" it reads most of the table before reaching the S's
+        # (seconds over a million people). "|| ''" keeps the order and rules that plan out.
         order[0] = Person.last_name.op("||")(literal(""))
-        query = query.where(name_condition(criteria.name, similar))
+        binds = [_word_binds(index, word) for index, word in enumerate(words)]
+        for word, pattern in binds:
+            known = select(func.array_agg(PersonNameWord.word)).where(
+                _word_condition(word, pattern, similar, PersonNameWord.word)
+            )
+            query = query.where(_key_words().op("&&")(known.scalar_subquery()))
         if similar:
-            closeness = [func.word_similarity(word, Person.search_name) for word in normalise_name(criteria.name).split()]
+            closeness = [_closeness(word, pattern) for word, pattern in binds]
             order.insert(0, sum(closeness[1:], closeness[0]).desc())
+    elif words:
+        query = query.where(name_condition(criteria.name))
     if criteria.date_of_birth is not None:
         query = query.where(Person.date_of_birth == criteria.date_of_birth)
     if criteria.identifier.strip():
@@ -1426,6 +1508,96 @@ def search_query(criteria: SearchCriteria, similar: bool = False):
             )
         )
     return query.order_by(*order)
+
+
+def _one_word_statement(similar: bool):
+    """One page of the people found by a single word typed (PostgreSQL), in search_query's order; the word, its LIKE
+    pattern, the page's limit and offset, and offset + limit are parameters (see page_query).
+
+    The words matching it are found in PersonNameWord; then each word's first offset + limit people in name order
+    are read from PersonNameEntry's primary key, which lists them in that order, so no big set of matches is
+    sorted ("smith": 13,000 people). The page is among those: someone on it is, for the word that found them
+    (the closest, when similar), behind fewer than offset + limit people on that word's list, as each of those
+    comes before them in the results too.
+    """
+    entry = PersonNameEntry.__table__
+    word, pattern = _word_binds(0)
+    columns = [PersonNameWord.word]
+    if similar:
+        columns.append(func.word_similarity(word, PersonNameWord.word).label("closeness"))
+    matched = select(*columns).where(_word_condition(word, pattern, similar, PersonNameWord.word)).cte("matched")
+    firsts = (
+        select(entry.c.person_id, entry.c.last_name, entry.c.first_names)
+        .where(entry.c.word == matched.c.word)
+        .order_by(entry.c.last_name, entry.c.first_names, entry.c.person_id)
+        .limit(bindparam("search_reach", type_=Integer))
+        .lateral("firsts")
+    )
+    candidates = select(firsts).select_from(matched).join(firsts, true()).distinct()
+    if similar:
+        # a candidate's closeness is that of their closest matching word, which may not be the one that found them
+        found = candidates.subquery("found")
+        theirs = entry.alias("theirs")
+        candidates = (
+            select(found, func.max(matched.c.closeness).label("closeness"))
+            .join(theirs, theirs.c.person_id == found.c.person_id)
+            .join(matched, matched.c.word == theirs.c.word)
+            .group_by(found.c.person_id, found.c.last_name, found.c.first_names)
+        )
+    found = candidates.subquery("candidates")
+    order = [found.c.last_name, found.c.first_names, found.c.person_id]
+    if similar:
+        order.insert(0, found.c.closeness.desc())
+    page = (
+        select(found)
+        .order_by(*order)
+        .limit(bindparam("search_limit", type_=Integer))
+        .offset(bindparam("search_offset", type_=Integer))
+        .subquery("page")
+    )
+    order = [Person.last_name, Person.first_names, Person.id]
+    if similar:
+        order.insert(0, page.c.closeness.desc())
+    return (
+        select(Person)
+        .join(page, page.c.person_id == Person.id)
+        .where(Person.merged_into_id.is_(None))
+        .order_by(*order)
+        .options(lazyload("*"))
+    )
+
+
+#: statements for a name alone, by number of words and similar, built once: building one costs a few milliseconds,
+#: more than running it
+_NAME_STATEMENTS: dict[tuple[int, bool], Any] = {}
+
+
+def page_query(criteria: SearchCriteria, similar: bool, page: int, per_page: int) -> tuple[Any, dict[str, Any]]:
+    """The one statement search_people sends for a page, and its parameters: per_page people and one more, to tell
+    if there is a next.
+
+    A single word typed, with nothing else, is answered from each matching word's people in name order
+    (_one_word_statement); anything else is search_query with a limit. On PostgreSQL a name alone uses a statement
+    built once for its number of words.
+    """
+    offset, limit = (page - 1) * per_page, per_page + 1
+    words = normalise_name(criteria.name).split()
+    if not (words and set(criteria.given()) == {"name"} and supports_similar_names()):
+        return search_query(criteria, similar).limit(limit).offset(offset).options(lazyload("*")), {}
+    shape = (len(words), similar)
+    if shape not in _NAME_STATEMENTS:
+        if len(words) == 1:
+            _NAME_STATEMENTS[shape] = _one_word_statement(similar)
+        else:
+            _NAME_STATEMENTS[shape] = (
+                search_query(criteria, similar)
+                .limit(bindparam("search_limit", type_=Integer))
+                .offset(bindparam("search_offset", type_=Integer))
+                .options(lazyload("*"))
+            )
+    parameters = {**_word_params(words), "search_reach": offset + limit, "search_limit": limit,
+                  "search_offset": offset}
+    return _NAME_STATEMENTS[shape], parameters
 
 
 def search_people(criteria: SearchCriteria, page: int = 1, per_page: int = PAGE_SIZE) -> SearchPage:
@@ -1449,18 +1621,7 @@ def search_people(criteria: SearchCriteria, page: int = 1, per_page: int = PAGE_
             db.session.execute(
                 select(func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY), True))
             )
-        if not similar and fuzzy and set(given) == {"name"}:
-            wanted = page * per_page + 1
-            ids = _first_in_name_order(criteria.name, wanted)
-            if ids is not None:
-                ids = ids[(page - 1) * per_page:]
-                found = {
-                    person.id: person
-                    for person in db.session.scalars(select(Person).where(Person.id.in_(ids)).options(lazyload("*")))
-                }
-                return [found[person_id] for person_id in ids]
-        query = search_query(criteria, similar).options(lazyload("*"))
-        return list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+        return list(db.session.scalars(*page_query(criteria, similar, page, per_page)))
 
     similar = fuzzy and criteria.similar
     people = run(similar)
@@ -1473,20 +1634,29 @@ def search_people(criteria: SearchCriteria, page: int = 1, per_page: int = PAGE_
     return SearchPage(people, page, per_page, has_next, _current_homes([p.id for p in people]), similar)
 
 
-def _current_homes(person_ids: list[int]) -> dict[int, Place]:
-    if not person_ids:
-        return {}
-    day = today()
-    rows = db.session.execute(
+def _current_homes_statement():
+    day = bindparam("day", type_=Date)
+    return (
         select(PersonAddress.person_id, Place)
         .join(Place, Place.id == PersonAddress.place_id)
         .join(LookupValue, LookupValue.id == PersonAddress.address_type_id)
         .where(
-            PersonAddress.person_id.in_(person_ids),
+            PersonAddress.person_id.in_(bindparam("person_ids", expanding=True)),
             LookupValue.code == "home",
             or_(PersonAddress.start_date.is_(None), PersonAddress.start_date <= day),
             or_(PersonAddress.end_date.is_(None), PersonAddress.end_date >= day),
         )
     )
-    return {person_id: place for person_id, place in rows}
 
+
+#: built once, as each search page asks for it
+_CURRENT_HOMES: list[Any] = []
+
+
+def _current_homes(person_ids: list[int]) -> dict[int, Place]:
+    if not person_ids:
+        return {}
+    if not _CURRENT_HOMES:
+        _CURRENT_HOMES.append(_current_homes_statement())
+    rows = db.session.execute(_CURRENT_HOMES[0], {"person_ids": person_ids, "day": today()})
+    return {person_id: place for person_id, place in rows}
