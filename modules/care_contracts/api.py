@@ -1,11 +1,15 @@
-"""/api/v1/care_contracts: person contracts, their services, rates and absences, finance transactions, invoices.
+"""/api/v1/care_contracts: person contracts, their services, rates, planned schedule and absences, finance
+transactions, invoices, and the configuration (establishments down to beds, funders, schemes, charging rules, finance
+codes).
 
 Built on core/api/conventions.py: problem+json errors naming the field, pages, If-Match on changes. The same
-services and permissions as the screens; a person the caller may not open answers 404.
+services and permissions as the screens; a person the caller may not open answers 404. Configuration records have no
+version column: their ETag is a fingerprint of their fields.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,13 +18,22 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.access.services import BreakGlassRequired
-from core.api.conventions import AnyPage, etag_headers, field_errors, not_found, version_guard, versioned
+from core.api.conventions import (
+    MAX_ID,
+    AnyPage,
+    etag_headers,
+    field_errors,
+    invalid,
+    not_found,
+    version_guard,
+    versioned,
+)
 from core.api.schemas import Id, Pounds, Text
 from core.extensions import db
 from core.permissions import require_login, require_permission
 
 from . import services
-from .models import SERVICE_STATUSES
+from .models import BILLING_PERIODS, FUNDER_KINDS, RATE_UNIT_KINDS, SERVICE_STATUSES, AbsenceType
 
 blp = Blueprint(
     "care_contracts_api", __name__, url_prefix="/api/v1/care_contracts",
@@ -331,3 +344,325 @@ class FinanceRuns(MethodView):
         run = services.start_finance_job(name)
         db.session.commit()
         return run
+
+
+# --- configuration: establishments down to beds, funders, schemes, services, charging rules, finance codes --------
+# Configuration tables have no version column, so a record's ETag is a fingerprint of its fields (and, for an absence
+# type, its steps); a change is checked against it under a row lock, and the same conventions give 428 and 412.
+
+
+def fingerprint(record) -> str:
+    """A record's ETag value: a hash of every field but when it was created, which never changes."""
+    values = [(name, getattr(record, name)) for name in sorted(record.__table__.columns.keys()) if name != "created_at"]
+    if isinstance(record, AbsenceType):
+        values.append(("steps", [(step.from_day, step.percent) for step in record.steps]))
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:20]
+
+
+class _Fingerprinted:
+    """What the version conventions read of a record: its fingerprint, as ``version``."""
+
+    def __init__(self, record) -> None:
+        self.version = fingerprint(record)
+
+
+#: service fields the API names differently (money in pounds)
+_API_FIELD = {"standard_rate_pence": "standard_rate"}
+
+
+@contextmanager
+def config_errors() -> Iterator[None]:
+    """A configuration rule the service refuses answers 422 naming the API's field."""
+    try:
+        yield
+    except services.CareContractsError as exc:
+        invalid(_API_FIELD.get(exc.field, exc.field), str(exc))
+
+
+VERSION = fields.Function(fingerprint, dump_only=True, metadata={
+    "type": "string", "description": "A fingerprint of the record's fields, also its ETag; it changes whenever the "
+                                     "record does. Send it back as If-Match to change the record."})
+
+
+class ConfigSchema(Schema):
+    """Fields every configuration record has."""
+
+    id = fields.Integer(dump_only=True)
+    code = Text(40, required=True, metadata={"description": "Lower-case letters, digits and _; cannot change later."})
+    name = Text(200, min_length=1, required=True)
+    active = fields.Boolean(load_default=True, metadata={
+        "description": "In use (offered for new contracts); false retires the record, which stays on old ones."})
+    version = VERSION
+
+
+class CareEstablishmentSchema(ConfigSchema):
+    """A care home, day centre or domiciliary branch."""
+
+
+class CareLocationSchema(ConfigSchema):
+    establishment_id = Id(required=True)
+
+
+class CareSubLocationSchema(ConfigSchema):
+    location_id = Id(required=True)
+
+
+class CareRoomSchema(ConfigSchema):
+    sub_location_id = Id(required=True)
+
+
+class CareBedSchema(ConfigSchema):
+    room_id = Id(required=True)
+
+
+class CareFunderSchema(ConfigSchema):
+    kind = fields.String(required=True, validate=validate.OneOf([code for code, _ in FUNDER_KINDS]),
+                         metadata={"description": "council, nhs, or private (the service user pays)."})
+    establishment_id = Id(allow_none=True, load_default=None, metadata={
+        "description": "Private funders only: the establishment that charges its service users."})
+
+
+class CareContractSchemeSchema(ConfigSchema):
+    establishment_id = Id(required=True)
+    funder_id = Id(required=True)
+    billing_period = fields.String(required=True, validate=validate.OneOf([code for code, _ in BILLING_PERIODS]))
+    period_anchor = fields.Date(required=True, metadata={
+        "description": "The first day of a billing period; weekly and four-weekly periods are counted from it."})
+    finance_code_updateable = fields.Boolean(load_default=False, metadata={
+        "description": "Updateable on Person Contract Service?: services may replace the mapped finance code."})
+    collect_contribution = fields.Boolean(load_default=False, metadata={
+        "description": "The funder asks the establishment to collect the service user's contribution."})
+    charge_contribution = fields.Boolean(load_default=False, metadata={
+        "description": "Charge the collected contribution to the service user automatically."})
+
+
+class CareServiceTypeSchema(ConfigSchema):
+    """A kind of care provided, e.g. Residential care."""
+
+
+class CareServiceDetailSchema(ConfigSchema):
+    service_id = Id(required=True)
+
+
+class CareRateUnitSchema(ConfigSchema):
+    kind = fields.String(required=True, validate=validate.OneOf([code for code, _ in RATE_UNIT_KINDS]),
+                         metadata={"description": "How it charges: week, day, hour or session."})
+    time_and_days = fields.Boolean(load_default=False, metadata={
+        "description": "Time and Days?: rates in this unit have time bands and days of the week."})
+
+
+class CareContractServiceSchema(ConfigSchema):
+    contract_scheme_id = Id(required=True)
+    service_id = Id(required=True)
+    service_detail_id = Id(allow_none=True, load_default=None)
+    rate_unit_id = Id(required=True)
+    negotiated_rates_apply = fields.Boolean(load_default=False, metadata={
+        "description": "Negotiated Rates Apply?: each person's service records its own rates."})
+    rooms_apply = fields.Boolean(load_default=False, metadata={
+        "description": "Rooms Apply?: residential, the service user is allocated a bed."})
+    standard_rate = Pounds(attribute="standard_rate_pence", required=True,
+                           validate=validate.Range(max=MAX_ID, error="Enter a standard rate up to £21,474,836.47."),
+                           metadata={"description": "In pounds per rate unit."})
+
+
+class CareEndReasonSchema(ConfigSchema):
+    extra_days_charged = fields.Integer(strict=True, required=True, validate=validate.Range(
+        0, 90, error="Days still charged must be between 0 and 90"), metadata={
+        "description": "Days still charged after the end date, e.g. 3 after a death while the room is cleared."})
+
+
+class CareAbsenceStepSchema(Schema):
+    from_day = fields.Integer(strict=True, required=True, validate=validate.Range(1, services.MAX_ABSENCE_DAY),
+                              metadata={"description": "The day of the absence the step starts on; day 1 is the first "
+                                                       "day away. The first step starts on day 1."})
+    percent = fields.Integer(strict=True, required=True, validate=validate.Range(
+        0, 100, error="Percentages must be between 0 and 100"),
+        metadata={"description": "Percentage of the usual charge made for each day of the step."})
+
+
+class CareAbsenceTypeSchema(ConfigSchema):
+    steps = fields.List(fields.Nested(CareAbsenceStepSchema), required=True, metadata={
+        "description": f"The stepped charging rule, up to {services.MAX_ABSENCE_STEPS} steps, each starting later: "
+                       'e.g. [{"from_day": 1, "percent": 100}, {"from_day": 29, "percent": 0}].'})
+
+
+class CareFinanceCodeMappingSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    establishment_id = Id(required=True)
+    service_id = Id(required=True)
+    funder_id = Id(required=True)
+    finance_code = Text(40, min_length=1, required=True, metadata={"description": "The ledger code, e.g. RES-OAK-NCC."})
+    version = VERSION
+
+
+#: the schema of each configuration kind, by its slug in services.CONFIG_KINDS (and in the URL)
+CONFIG_SCHEMAS: dict[str, type[Schema]] = {
+    "establishments": CareEstablishmentSchema,
+    "locations": CareLocationSchema,
+    "sub_locations": CareSubLocationSchema,
+    "rooms": CareRoomSchema,
+    "beds": CareBedSchema,
+    "funders": CareFunderSchema,
+    "schemes": CareContractSchemeSchema,
+    "services": CareServiceTypeSchema,
+    "service_details": CareServiceDetailSchema,
+    "rate_units": CareRateUnitSchema,
+    "contract_services": CareContractServiceSchema,
+    "end_reasons": CareEndReasonSchema,
+    "absence_types": CareAbsenceTypeSchema,
+    "finance_codes": CareFinanceCodeMappingSchema,
+}
+
+
+def _config_values(data: dict) -> dict:
+    """The body as save_config takes it: an absence type's steps as (from day, percent) pairs."""
+    if "steps" in data:
+        data = {**data, "steps": [(step["from_day"], step["percent"]) for step in data["steps"]]}
+    return data
+
+
+@contextmanager
+def within_reach(kind: str, *ids: int) -> Iterator[None]:
+    """Like ``reachable``, and an id no table can hold (beyond 32 bits) is simply not found."""
+    if not all(0 < record_id <= MAX_ID for record_id in ids):
+        not_found(kind)
+    with reachable(kind):
+        yield
+
+
+def _config_etag(record) -> dict[str, str]:
+    return etag_headers(_Fingerprinted(record))
+
+
+def _documented(text: str):
+    """Give a generated view method its docstring, which becomes the operation's summary in the reference."""
+
+    def decorator(func):
+        func.__doc__ = text
+        return func
+
+    return decorator
+
+
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
+
+
+def _config_resources(slug: str, schema: type[Schema]) -> None:
+    """Register the list, create, read and change operations of one configuration kind."""
+    kind = services.CONFIG_KINDS[slug]
+
+    class Records(MethodView):
+        @require_permission(services.CONFIGURE)
+        @blp.response(200, schema(many=True))
+        @blp.paginate(AnyPage)
+        @_documented(f"Every {kind.singular}, those in use first (care_contracts.config.manage).")
+        def get(self):
+            return services.config_records(slug)
+
+        @require_permission(services.CONFIGURE)
+        @blp.arguments(schema)
+        @blp.response(201, schema, headers=ETAG_HEADER)
+        @_documented(f"Add a {kind.singular}; refused with 422 naming the field, as on screen.")
+        def post(self, data):
+            with config_errors():
+                record = services.save_config(slug, None, _config_values(data))
+            db.session.commit()
+            return record, _config_etag(record)
+
+    class Record(MethodView):
+        @require_permission(services.CONFIGURE)
+        @blp.response(200, schema, headers=ETAG_HEADER)
+        @_documented(f"One {kind.singular}, with its fingerprint as ETag.")
+        def get(self, record_id):
+            with within_reach(kind.singular, record_id):
+                record = services.get_config(slug, record_id)
+            return record, _config_etag(record)
+
+        @require_permission(services.CONFIGURE)
+        @blp.arguments(schema)
+        @blp.response(200, schema, headers=ETAG_HEADER)
+        @versioned(blp)
+        @_documented(f"Change a {kind.singular}: send every field (If-Match); active false retires it.")
+        def put(self, data, record_id):
+            with within_reach(kind.singular, record_id):
+                record = services.get_config(slug, record_id, for_update=True)
+            with version_guard(_Fingerprinted(record)), config_errors():
+                services.save_config(slug, record, _config_values(data))
+            db.session.commit()
+            return record, _config_etag(record)
+
+    blp.route(f"/configuration/{slug}", endpoint=f"config_{slug}")(require_login(Records))
+    blp.route(f"/configuration/{slug}/<int:record_id>", endpoint=f"config_{slug}_record")(require_login(Record))
+
+
+for _slug, _schema in CONFIG_SCHEMAS.items():
+    _config_resources(_slug, _schema)
+
+
+# --- the planned weekly schedule of hourly and sessional services ---------------------------------------------
+
+
+class LocalTime(fields.Time):
+    """A time of day in Europe/London, without an offset."""
+
+    default_error_messages = {"offset": "Give a time of day without an offset, like 17:00:00 (Europe/London)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is not None:
+            raise self.make_error("offset")
+        return moment
+
+
+class CareVisitSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    week_number = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 9), metadata={
+        "description": "The week of the cycle, 1 to the service's frequency_weeks."})
+    weekday = fields.Integer(strict=True, required=True, validate=validate.Range(0, 6),
+                             metadata={"description": "0 Monday to 6 Sunday."})
+    start_time = LocalTime(required=True)
+    end_time = LocalTime(required=True, metadata={"description": "Later than start_time; 00:00:00 is midnight at the "
+                                                                 "end of the day."})
+
+
+@blp.route("/services/<int:service_id>/visits")
+@require_login
+class Visits(MethodView):
+    @require_permission(services.VIEW, services.PEOPLE_VIEW)
+    @blp.response(200, CareVisitSchema(many=True))
+    @blp.paginate(AnyPage)
+    def get(self, service_id):
+        """The planned weekly schedule, by week of the cycle, day and time."""
+        with within_reach("person contract service", service_id):
+            return services.visits_of(services.get_service(service_id))
+
+    @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+    @blp.arguments(CareVisitSchema)
+    @blp.response(201, CareVisitSchema)
+    def post(self, data, service_id):
+        """Add a visit to an hourly or sessional service's schedule; its Charge Per Week follows."""
+        with within_reach("person contract service", service_id):
+            service = services.get_service(service_id)
+        with field_errors(services.CareContractsError):
+            visit = services.add_visit(service, data["week_number"], data["weekday"], data["start_time"],
+                                       data["end_time"])
+        db.session.commit()
+        return visit
+
+
+@blp.route("/services/<int:service_id>/visits/<int:visit_id>")
+@require_login
+class Visit(MethodView):
+    @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+    @blp.response(204)
+    def delete(self, service_id, visit_id):
+        """Take a visit off the schedule; its Charge Per Week follows."""
+        with within_reach("person contract service", service_id):
+            service = services.get_service(service_id)
+        if not 0 < visit_id <= MAX_ID:
+            not_found("planned visit")
+        try:
+            services.remove_visit(service, visit_id)
+        except services.CareContractsError:
+            not_found("planned visit")
+        db.session.commit()

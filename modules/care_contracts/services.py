@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -124,11 +125,29 @@ def _check_contract_service(record, values: dict[str, Any]) -> None:
         raise CareContractsError("standard_rate_pence", "The standard rate cannot be negative")
 
 
+#: an absence type has at most three charging steps, as its screen shows
+MAX_ABSENCE_STEPS = 3
+#: the last day of an absence a step can start on (ten years)
+MAX_ABSENCE_DAY = 3650
+
+
 def _check_absence_type(record, values: dict[str, Any]) -> None:
-    steps = absence_steps_from(values)
-    days = [day for day, _ in steps]
-    if days != sorted(set(days)):
-        raise CareContractsError("third_from_day", "Each step must start on a later day than the one before")
+    steps = values.get("steps") or []
+    if not steps:
+        raise CareContractsError("steps", "Enter the percentage charged from the first day away")
+    if len(steps) > MAX_ABSENCE_STEPS:
+        raise CareContractsError("steps", f"An absence type has at most {MAX_ABSENCE_STEPS} charging steps")
+    previous = 0
+    for index, (day, percent) in enumerate(steps):
+        if index == 0 and day != 1:
+            raise CareContractsError("steps.0.from_day", "The first step starts on day 1, the first day away")
+        if day <= previous:
+            raise CareContractsError(f"steps.{index}.from_day", "Each step must start on a later day than the one before")
+        if day > MAX_ABSENCE_DAY:
+            raise CareContractsError(f"steps.{index}.from_day", f"Days must be between 2 and {MAX_ABSENCE_DAY}")
+        if not 0 <= percent <= 100:
+            raise CareContractsError(f"steps.{index}.percent", "Percentages must be between 0 and 100")
+        previous = day
 
 
 def absence_steps_from(values: dict[str, Any]) -> list[tuple[int, int]]:
@@ -267,8 +286,34 @@ def _option_label(row: Any) -> str:
     return row.name
 
 
+def get_config(slug: str, record_id: int, for_update: bool = False) -> Any:
+    """One configuration record of a kind, locked for a change when ``for_update``; LookupError when there is none."""
+    authorize(CONFIGURE)
+    model = CONFIG_KINDS[slug].model
+    if for_update:  # the row alone (its eager joins cannot be locked), so two changes cannot both pass If-Match
+        db.session.execute(select(model.id).where(model.id == record_id).with_for_update())
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise LookupError(f"No such {CONFIG_KINDS[slug].singular}")
+    return record
+
+
+def _check_code(code: str) -> None:
+    # the same words as the form's validators, so the screen and the API refuse a code alike
+    if not code:
+        raise CareContractsError("code", "Enter a code")
+    if len(code) > 40:
+        raise CareContractsError("code", "Code must be 40 characters or fewer")
+    if not re.fullmatch(r"[a-z0-9_]+", code):
+        raise CareContractsError("code", "Code must use only lower-case letters, digits and _")
+
+
 def save_config(slug: str, record: Any | None, values: dict[str, Any]) -> Any:
-    """Create (record None) or change a configuration record after checking the kind's rules."""
+    """Create (record None) or change a configuration record after checking the kind's rules.
+
+    An absence type's ``steps`` are (from day, percent) pairs, the first from day 1; the screen's form and the API
+    both pass them so.
+    """
     authorize(CONFIGURE)
     kind = CONFIG_KINDS[slug]
     for field_name, model in kind.parents:
@@ -278,6 +323,8 @@ def save_config(slug: str, record: Any | None, values: dict[str, Any]) -> Any:
     if "code" in values:
         if record is not None and values["code"] != record.code:
             raise CareContractsError("code", "The code cannot change once records may use it")
+        if record is None:
+            _check_code(values["code"] or "")
         clash = db.session.scalar(select(kind.model).where(kind.model.code == values["code"]))
         if clash is not None and clash is not record:
             raise CareContractsError("code", f"The code {values['code']} is already used by {clash.name}")
@@ -290,7 +337,7 @@ def save_config(slug: str, record: Any | None, values: dict[str, Any]) -> Any:
             setattr(record, name, value)
     db.session.add(record)
     if isinstance(record, AbsenceType):
-        steps = absence_steps_from(values)
+        steps = values["steps"]
         if record.steps:  # the old steps go first, so a new step may reuse a day number
             record.steps.clear()
             db.session.flush()

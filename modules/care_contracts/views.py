@@ -55,6 +55,20 @@ def _form_values(form) -> dict:
     return {name: field.data for name, field in form._fields.items() if name not in ("submit", "csrf_token")}
 
 
+#: the absence type form's boxes for each step the service names
+_STEP_FIELDS = {"steps": "first_percent", "steps.0.from_day": "first_percent", "steps.0.percent": "first_percent",
+                "steps.1.from_day": "second_from_day", "steps.1.percent": "second_percent",
+                "steps.2.from_day": "third_from_day", "steps.2.percent": "third_percent"}
+
+
+def _config_values(slug: str, form) -> dict:
+    """The form's values as save_config takes them: an absence type's boxes become its list of steps."""
+    values = _form_values(form)
+    if slug == "absence_types":
+        values["steps"] = services.absence_steps_from(values)
+    return values
+
+
 @bp.route("/configuration/")
 @require_permission(services.CONFIGURE)
 def configuration():
@@ -85,9 +99,9 @@ def config_new(slug: str, record_id: int | None = None):
         field.choices = [("", "Select one")] + services.options(model, getattr(record, field_name, None))
     if form.validate_on_submit():
         try:
-            saved = services.save_config(slug, record, _form_values(form))
+            saved = services.save_config(slug, record, _config_values(slug, form))
         except services.CareContractsError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            getattr(form, _STEP_FIELDS.get(exc.field, exc.field)).errors.append(str(exc))
         else:
             db.session.commit()
             flash(f"Saved the {kind.singular} {getattr(saved, 'name', None) or saved.finance_code}.", "success")
