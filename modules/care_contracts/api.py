@@ -117,11 +117,36 @@ class CareRateOutSchema(CareRateSchema):
 
 
 class CareAbsenceSchema(Schema):
+    """A person absence and the Person Contract Services it affects."""
+
     id = fields.Integer(dump_only=True)
+    person_id = fields.Integer(dump_only=True)
     absence_type_id = Id(required=True)
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(allow_none=True, load_default=None)
+    start_date = fields.Date(required=True, metadata={"description": "The first day away (day 1 of the charging "
+                                                                     "steps)."})
+    end_date = fields.Date(allow_none=True, load_default=None,
+                           metadata={"description": "The day they came back, not a day away; null while away."})
     notes = Text(500, load_default="")
+    service_ids = fields.List(
+        Id(), allow_none=True, load_default=None,
+        metadata={"description": "The person's Person Contract Services it affects. Omitted or null: on create, "
+                                 "every service (not a residential contribution) running during the absence; on "
+                                 "change, the links stay as they are."})
+    charging = fields.Function(
+        lambda a: services.describe_steps([(s.from_day, s.percent) for s in a.absence_type.steps]), dump_only=True,
+        metadata={"description": "The absence type's charging steps in words."})
+    version = fields.Integer(dump_only=True)
+
+
+class CareBedAllocationSchema(Schema):
+    """The seed's Bed Allocation (Occupancy): a bed of the establishment, from a moment until another."""
+
+    id = fields.Integer(dump_only=True)
+    person_contract_service_id = fields.Integer(dump_only=True)
+    bed_id = Id(required=True)
+    start_at = fields.AwareDateTime(required=True)
+    end_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    version = fields.Integer(dump_only=True)
 
 
 class CareTransactionSchema(Schema):
@@ -276,26 +301,142 @@ class Rates(MethodView):
 
 @blp.route("/services/<int:service_id>/absences")
 @require_login
-class Absences(MethodView):
+class ServiceAbsences(MethodView):
     @require_permission(services.VIEW, services.PEOPLE_VIEW)
     @blp.response(200, CareAbsenceSchema(many=True))
     def get(self, service_id):
-        """The service's absences."""
+        """The person absences linked to the service (record them under the person's absences)."""
         with reachable("person contract service"):
             return services.absences_of(services.get_service(service_id))
 
+
+def _absence_details(data: dict) -> services.AbsenceDetails:
+    return services.AbsenceDetails(absence_type_id=data["absence_type_id"], start_date=data["start_date"],
+                                   end_date=data["end_date"], notes=data["notes"], service_ids=data["service_ids"])
+
+
+@blp.route("/people/<int:person_id>/absences")
+@require_login
+class PersonAbsences(MethodView):
+    @require_permission(services.VIEW, services.PEOPLE_VIEW)
+    @blp.response(200, CareAbsenceSchema(many=True))
+    @blp.paginate(AnyPage)
+    def get(self, person_id):
+        """A person's absences, the latest first."""
+        with reachable("person"):
+            return services.person_absences(person_id)
+
     @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
     @blp.arguments(CareAbsenceSchema)
-    @blp.response(201, CareAbsenceSchema)
+    @blp.response(201, CareAbsenceSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    def post(self, data, person_id):
+        """Record an absence; 422 naming the other absence when they overlap. Linked Completed services are
+        charged again."""
+        with reachable("person"):
+            services.open_person(person_id)
+        with field_errors(services.CareContractsError):
+            absence = services.save_absence(person_id, None, _absence_details(data))
+        db.session.commit()
+        return absence, etag_headers(absence)
+
+
+@blp.route("/absences/<int:absence_id>")
+@require_login
+class AbsenceResource(MethodView):
+    @require_permission(services.VIEW, services.PEOPLE_VIEW)
+    @blp.response(200, CareAbsenceSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    def get(self, absence_id):
+        """One person absence."""
+        with reachable("absence"):
+            absence = services.get_absence(absence_id)
+        return absence, etag_headers(absence)
+
+    @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+    @blp.arguments(CareAbsenceSchema)
+    @blp.response(200, CareAbsenceSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @versioned(blp)
+    def put(self, data, absence_id):
+        """Change an absence's type, dates, notes or services; needs If-Match. Services it affects, before or
+        after, are charged again."""
+        with reachable("absence"):
+            absence = services.get_absence(absence_id)
+        with version_guard(absence), field_errors(services.CareContractsError):
+            services.save_absence(absence.person_id, absence, _absence_details(data))
+        db.session.commit()
+        return absence, etag_headers(absence)
+
+    @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+    @blp.response(204)
+    @versioned(blp)
+    def delete(self, absence_id):
+        """Remove an absence recorded in error; needs If-Match. The services it affected are charged again."""
+        with reachable("absence"):
+            absence = services.get_absence(absence_id)
+        with version_guard(absence):
+            services.remove_absence(absence)
+        db.session.commit()
+
+
+@blp.route("/services/<int:service_id>/beds")
+@require_login
+class BedAllocations(MethodView):
+    @require_permission(services.VIEW, services.PEOPLE_VIEW)
+    @blp.response(200, CareBedAllocationSchema(many=True))
+    def get(self, service_id):
+        """The service's Bed Allocation (Occupancy), by start."""
+        with reachable("person contract service"):
+            return services.beds_of(services.get_service(service_id))
+
+    @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+    @blp.arguments(CareBedAllocationSchema)
+    @blp.response(201, CareBedAllocationSchema, headers={"ETag": {"schema": {"type": "string"}}})
     def post(self, data, service_id):
-        """Record an absence; its type's steps change the charge for the days away."""
+        """Allocate a bed of the establishment; 422 naming the clash when the bed is taken. The charge is
+        unchanged."""
         with reachable("person contract service"):
             service = services.get_service(service_id)
         with field_errors(services.CareContractsError):
-            absence = services.record_absence(service, data["absence_type_id"], data["start_date"],
-                                              data["end_date"], data["notes"])
+            allocation = services.allocate_bed(service, data["bed_id"], data["start_at"], data["end_at"])
         db.session.commit()
-        return absence
+        return allocation, etag_headers(allocation)
+
+
+@blp.route("/beds/<int:allocation_id>")
+@require_login
+class BedAllocationResource(MethodView):
+    @require_permission(services.VIEW, services.PEOPLE_VIEW)
+    @blp.response(200, CareBedAllocationSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    def get(self, allocation_id):
+        """One bed allocation."""
+        with reachable("bed allocation"):
+            allocation = services.get_bed_allocation(allocation_id)
+        return allocation, etag_headers(allocation)
+
+    @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+    @blp.arguments(CareBedAllocationSchema)
+    @blp.response(200, CareBedAllocationSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @versioned(blp)
+    def put(self, data, allocation_id):
+        """Correct a bed allocation's bed, start or end; needs If-Match. The charge is unchanged."""
+        with reachable("bed allocation"):
+            allocation = services.get_bed_allocation(allocation_id)
+            service = services.get_service(allocation.person_contract_service_id)
+        with version_guard(allocation), field_errors(services.CareContractsError):
+            services.change_bed_allocation(service, allocation, data["bed_id"], data["start_at"], data["end_at"])
+        db.session.commit()
+        return allocation, etag_headers(allocation)
+
+    @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+    @blp.response(204)
+    @versioned(blp)
+    def delete(self, allocation_id):
+        """Remove a bed allocation recorded in error; needs If-Match. The charge is unchanged."""
+        with reachable("bed allocation"):
+            allocation = services.get_bed_allocation(allocation_id)
+            service = services.get_service(allocation.person_contract_service_id)
+        with version_guard(allocation):
+            services.remove_bed_allocation(service, allocation)
+        db.session.commit()
 
 
 @blp.route("/services/<int:service_id>/transactions")

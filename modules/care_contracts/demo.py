@@ -164,8 +164,9 @@ def load_demo_care_contracts() -> None:
             if extra in ("contribution", "suspended"):
                 services.add_contribution(service, 21045 if extra == "contribution" else 18590)
             if extra == "contribution" and hospital is not None:
-                services.record_absence(service, hospital.id, date(2026, 8, 3), date(2026, 9, 14),
-                                        "Hip operation, Northshire General")
+                # a person absence, linked by default to the services running then (not the contribution)
+                services.save_absence(person.id, None, services.AbsenceDetails(
+                    hospital.id, date(2026, 8, 3), date(2026, 9, 14), "Hip operation, Northshire General"))
             if extra == "schedule":
                 weekdays = (0, 1, 2, 3, 4)
                 services.save_rate(service, None, services.RateDetails(START, None, 2000, time(8), time(18), 4000,

@@ -19,6 +19,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -384,12 +385,19 @@ class EndAllocationForm(FlaskForm):
 
 
 class AbsenceForm(FlaskForm):
+    """A person absence and the Person Contract Services it affects."""
+
     absence_type_id = _select(_mandatory("Kind of absence"), "Select the kind of absence")
     start_date = GovDateField(_mandatory("First day away"), validators=[InputRequired(message="Enter the first day away")])
     end_date = GovDateField("Day they came back", description="Not a day away. Leave empty while they are away.")
+    service_ids = SelectMultipleField(
+        "Services the absence affects", widget=GovCheckboxesInput(), coerce=int, choices=[], validate_choice=False,
+        description="Leave them all unticked to link every service running during the absence. A residential "
+                    "contribution is only linked when ticked.")
     notes = StringField("Notes", widget=GovTextInput(),
                         validators=[Length(max=500, message="Notes must be 500 characters or fewer")])
-    submit = SubmitField("Record absence", widget=GovSubmitInput())
+    version = HiddenField()
+    submit = SubmitField("Save absence", widget=GovSubmitInput())
 
 
 class ActionForm(FlaskForm):

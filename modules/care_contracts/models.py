@@ -7,11 +7,13 @@ from datetime import date, datetime, time
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Time,
     UniqueConstraint,
 )
@@ -495,22 +497,34 @@ class BedAllocation(db.Model):
     start_at: Mapped[datetime] = mapped_column(AwareDateTime())
     end_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     bed: Mapped[Bed] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<BedAllocation bed {self.bed_id} from {self.start_at}>"
 
 
-class ServiceAbsence(db.Model):
-    """A person's absence from a service (the seed's Person Contract Service Absence), charged by its type's steps."""
+#: which Person Contract Services a person absence affects (the seed's Person Contract Service Absence)
+person_absence_service = Table(
+    "care_contracts_person_absence_service",
+    db.metadata,
+    Column("person_absence_id", ForeignKey("care_contracts_person_absence.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_contract_service_id", ForeignKey("care_contracts_person_contract_service.id"), primary_key=True,
+           index=True),
+)
 
-    __tablename__ = "care_contracts_service_absence"
+
+class PersonAbsence(db.Model):
+    """A person's absence (e.g. a hospital stay), linked to the services it affects; charged by its type's steps."""
+
+    __tablename__ = "care_contracts_person_absence"
     __table_args__ = (CheckConstraint("end_date IS NULL OR end_date > start_date", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_contract_service_id: Mapped[int] = mapped_column(
-        ForeignKey("care_contracts_person_contract_service.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     absence_type_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_absence_type.id"))
     #: the first day away (day 1 of the type's charging steps)
     start_date: Mapped[date] = mapped_column(Date)
@@ -518,11 +532,23 @@ class ServiceAbsence(db.Model):
     end_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     absence_type: Mapped[AbsenceType] = relationship(lazy="joined")
+    #: the Person Contract Services whose charge the absence affects
+    services: Mapped[list[PersonContractService]] = relationship(
+        secondary=person_absence_service, order_by="PersonContractService.start_at", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+    __audit_person__ = "person_id"
 
     def __repr__(self) -> str:
-        return f"<ServiceAbsence {self.absence_type_id} from {self.start_date}>"
+        return f"<PersonAbsence {self.id} person {self.person_id} from {self.start_date}>"
+
+    @property
+    def service_ids(self) -> list[int]:
+        """The ids of the services it affects."""
+        return [service.id for service in self.services]
 
 
 # --- finance transactions and invoices --------------------------------------------------------------------------

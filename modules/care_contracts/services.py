@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Integer, any_, bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm.attributes import flag_modified
 
 from core import module_system
 from core.audit import services as audit
@@ -43,16 +44,17 @@ from .models import (
     FinanceTransaction,
     Funder,
     Location,
+    PersonAbsence,
     PersonContract,
     PersonContractService,
     PlannedVisit,
     RateUnit,
     Room,
     Service,
-    ServiceAbsence,
     ServiceDetail,
     ServiceRate,
     SubLocation,
+    person_absence_service,
 )
 
 VIEW = "care_contracts.contract.view"
@@ -848,6 +850,10 @@ def remove_visit(service: PersonContractService, visit_id: int) -> None:
     _charging_changed(service, "schedule changed")
 
 
+#: ids are 32-bit on every database: a larger one in a URL is simply not found
+MAX_ID = 2**31 - 1
+
+
 # --- bed allocation --------------------------------------------------------------------------------------------
 
 
@@ -869,11 +875,9 @@ def _overlap(start_a: datetime, end_a: datetime | None, start_b: datetime, end_b
     return (end_b is None or start_a < end_b) and (end_a is None or start_b < end_a)
 
 
-def allocate_bed(service: PersonContractService, bed_id: int | None, start_at: datetime | None,
-                 end_at: datetime | None) -> BedAllocation:
-    """Place (or move) a residential service user in a bed; a bed never holds two people at once. Charges unchanged."""
-    authorize(WRITE)
-    open_person(service.person_contract.person_id)
+def _check_bed(service: PersonContractService, bed_id: int | None, start_at: datetime | None,
+               end_at: datetime | None, allocation: BedAllocation | None = None) -> Bed:
+    """The bed, after checking an allocation of it against the rules; ``allocation`` is the one being changed."""
     if not service.contract_service.rooms_apply:
         raise CareContractsError("bed_id", f"{service.contract_service.name} does not have rooms")
     # lock the bed (PostgreSQL) so two people cannot be placed in it at once by concurrent requests
@@ -888,26 +892,76 @@ def allocate_bed(service: PersonContractService, bed_id: int | None, start_at: d
     others = db.session.scalars(select(BedAllocation).where(
         (BedAllocation.bed_id == bed.id) | (BedAllocation.person_contract_service_id == service.id)))
     for other in others:
-        if _overlap(start_at, end_at, other.start_at, other.end_at):
-            if other.person_contract_service_id == service.id and other.bed_id != bed.id:
-                raise CareContractsError("start_at", f"The service user is in {other.bed.room.name}, {other.bed.name} "
-                                                     "then: end that allocation first")
-            raise CareContractsError("bed_id", f"{bed.room.name}, {bed.name} is allocated from "
-                                               f"{_when(other.start_at)}{' to ' + _when(other.end_at) if other.end_at else ''}"
-                                               " then: a bed never holds two people at once")
+        if other is allocation or not _overlap(start_at, end_at, other.start_at, other.end_at):
+            continue
+        if other.person_contract_service_id == service.id and other.bed_id != bed.id:
+            raise CareContractsError("start_at", f"The service user is in {other.bed.room.name}, {other.bed.name} "
+                                                 "then: end that allocation first")
+        raise CareContractsError("bed_id", f"{bed.room.name}, {bed.name} is allocated from "
+                                           f"{_when(other.start_at)}{' to ' + _when(other.end_at) if other.end_at else ''}"
+                                           " then: a bed never holds two people at once")
+    return bed
+
+
+def allocate_bed(service: PersonContractService, bed_id: int | None, start_at: datetime | None,
+                 end_at: datetime | None) -> BedAllocation:
+    """Place (or move) a residential service user in a bed; a bed never holds two people at once. Charges unchanged."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    bed = _check_bed(service, bed_id, start_at, end_at)
     allocation = BedAllocation(person_contract_service_id=service.id, bed_id=bed.id, start_at=start_at, end_at=end_at)
     db.session.add(allocation)
     db.session.flush()
     return allocation
 
 
+def bed_allocation_of(service: PersonContractService, allocation_id: int) -> BedAllocation:
+    """One of the service's bed allocations; CareContractsError when it is not the service's."""
+    allocation = db.session.get(BedAllocation, allocation_id) if 0 < allocation_id <= MAX_ID else None
+    if allocation is None or allocation.person_contract_service_id != service.id:
+        raise CareContractsError("allocation", "No such bed allocation on this service")
+    return allocation
+
+
+def get_bed_allocation(allocation_id: int) -> BedAllocation:
+    """A bed allocation the acting user may see; LookupError when there is none."""
+    authorize(VIEW)
+    allocation = db.session.get(BedAllocation, allocation_id) if 0 < allocation_id <= MAX_ID else None
+    if allocation is None:
+        raise LookupError("No such bed allocation")
+    get_service(allocation.person_contract_service_id)
+    return allocation
+
+
+def change_bed_allocation(service: PersonContractService, allocation: BedAllocation, bed_id: int | None,
+                          start_at: datetime | None, end_at: datetime | None) -> BedAllocation:
+    """Correct a bed allocation's bed, start or end, by the same rules as allocating; the charge is unchanged."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    if allocation.person_contract_service_id != service.id:
+        raise CareContractsError("allocation", "No such bed allocation on this service")
+    bed = _check_bed(service, bed_id, start_at, end_at, allocation)
+    allocation.bed_id, allocation.start_at, allocation.end_at = bed.id, start_at, end_at
+    db.session.flush()
+    db.session.expire(allocation, ["bed"])  # the relationship follows the new bed_id
+    return allocation
+
+
+def remove_bed_allocation(service: PersonContractService, allocation: BedAllocation) -> None:
+    """Remove a bed allocation recorded in error; occupancy is not charged, so nothing is charged again."""
+    authorize(WRITE)
+    open_person(service.person_contract.person_id)
+    if allocation.person_contract_service_id != service.id:
+        raise CareContractsError("allocation", "No such bed allocation on this service")
+    db.session.delete(allocation)
+    db.session.flush()
+
+
 def end_bed_allocation(service: PersonContractService, allocation_id: int, end_at: datetime | None) -> BedAllocation:
     """Record when the service user left a bed."""
     authorize(WRITE)
     open_person(service.person_contract.person_id)
-    allocation = db.session.get(BedAllocation, allocation_id)
-    if allocation is None or allocation.person_contract_service_id != service.id:
-        raise CareContractsError("end_at", "No such bed allocation on this service")
+    allocation = bed_allocation_of(service, allocation_id)
     if end_at is None or end_at <= allocation.start_at:
         raise CareContractsError("end_at", "The end must be after the start")
     allocation.end_at = end_at
@@ -920,40 +974,147 @@ def _when(moment: datetime) -> str:
     return f"{local.day} {local:%B %Y %H:%M}"
 
 
-# --- absences --------------------------------------------------------------------------------------------------
+# --- absences ------------------------------------------------------------------------------------------------
 
 
-def absences_of(service: PersonContractService) -> list[ServiceAbsence]:
+def absences_of(service: PersonContractService) -> list[PersonAbsence]:
+    """The service's Absences tab: the person absences linked to it, by first day away."""
     return list(db.session.scalars(
-        select(ServiceAbsence).where(ServiceAbsence.person_contract_service_id == service.id)
-        .order_by(ServiceAbsence.start_date)))
+        select(PersonAbsence).join(person_absence_service)
+        .where(person_absence_service.c.person_contract_service_id == service.id)
+        .order_by(PersonAbsence.start_date, PersonAbsence.id)))
 
 
-def record_absence(service: PersonContractService, absence_type_id: int | None, start_date: date | None,
-                   end_date: date | None, notes: str = "", record: ServiceAbsence | None = None) -> ServiceAbsence:
-    """Record (or change) an absence from the service; its type's steps change the charge for the days away."""
+def person_absences(person_id: int) -> list[PersonAbsence]:
+    """A person's absences, the latest first."""
+    authorize(VIEW)
+    open_person(person_id)
+    return list(db.session.scalars(select(PersonAbsence).where(PersonAbsence.person_id == person_id)
+                                   .order_by(PersonAbsence.start_date.desc(), PersonAbsence.id.desc())))
+
+
+def get_absence(absence_id: int) -> PersonAbsence:
+    """A person absence the acting user may see; LookupError when there is none."""
+    authorize(VIEW)
+    absence = db.session.get(PersonAbsence, absence_id) if 0 < absence_id <= MAX_ID else None
+    if absence is None:
+        raise LookupError("No such absence")
+    open_person(absence.person_id)
+    return absence
+
+
+def services_of_person(person_id: int) -> list[PersonContractService]:
+    """Every Person Contract Service of a person, the services an absence can be linked to."""
+    return list(db.session.scalars(
+        select(PersonContractService).join(PersonContract)
+        .where(PersonContract.person_id == person_id)
+        .order_by(PersonContractService.start_at, PersonContractService.id)))
+
+
+def _runs_during(service: PersonContractService, start: date, end: date | None) -> bool:
+    first, last = service.start_at.astimezone(LONDON).date(), chargeable_end(service)
+    return (end is None or first < end) and (last is None or start < last)
+
+
+def default_absence_services(person_id: int, start: date, end: date | None) -> list[PersonContractService]:
+    """The services an absence links to unless the user chooses: those of kind "service" running during it.
+
+    A residential contribution is left out: it is the service user's own assessed charge, which goes on while they
+    are away unless a financial reassessment says otherwise, and reducing it would raise the funder's net charge;
+    the user can still tick it. Cancelled services are never charged, so they are left out too.
+    """
+    return [service for service in services_of_person(person_id)
+            if service.kind == "service" and service.status != "cancelled" and _runs_during(service, start, end)]
+
+
+@dataclass
+class AbsenceDetails:
+    """What the absence form (or an API caller) sets."""
+
+    absence_type_id: int | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    notes: str = ""
+    #: the Person Contract Services it affects; None links the default ones for a new absence and keeps the links of
+    #: one being changed
+    service_ids: list[int] | None = None
+
+
+def _describe_absence(absence: PersonAbsence) -> str:
+    back = f" (back on {_day(absence.end_date)})" if absence.end_date else " (still away)"
+    return f"{absence.absence_type.name.lower()} from {_day(absence.start_date)}{back}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def save_absence(person_id: int, record: PersonAbsence | None, details: AbsenceDetails) -> PersonAbsence:
+    """Record (record None) or change a person's absence and the services it affects; linked Completed services
+    (those linked before the change too) are charged again."""
     authorize(WRITE)
-    open_person(service.person_contract.person_id)
-    kind = db.session.get(AbsenceType, absence_type_id or 0)
-    if kind is None:
+    open_person(person_id)
+    if record is not None and record.person_id != person_id:
+        raise CareContractsError("person_id", "The absence belongs to another person")
+    kind = db.session.get(AbsenceType, details.absence_type_id or 0)
+    if kind is None or (not kind.active and (record is None or record.absence_type_id != kind.id)):
         raise CareContractsError("absence_type_id", "Select the kind of absence")
-    if start_date is None:
+    start, end = details.start_date, details.end_date
+    if start is None:
         raise CareContractsError("start_date", "Enter the first day away")
-    if end_date is not None and end_date <= start_date:
+    if end is not None and end <= start:
         raise CareContractsError("end_date", "The day they came back must be after the first day away")
-    for other in absences_of(service):
-        if other is record:
-            continue
-        if (other.end_date is None or start_date < other.end_date) and (end_date is None or other.start_date < end_date):
-            raise CareContractsError("start_date", f"This overlaps the {other.absence_type.name.lower()} from "
-                                                   f"{other.start_date.day} {other.start_date:%B %Y}")
-    absence = record or ServiceAbsence(person_contract_service_id=service.id)
-    absence.absence_type_id, absence.start_date, absence.end_date = kind.id, start_date, end_date
-    absence.notes = (notes or "").strip()[:500]
+    # lock the person (PostgreSQL) so two overlapping absences cannot be recorded at once by concurrent requests
+    db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    overlapping = [PersonAbsence.person_id == person_id,
+                   PersonAbsence.id != (record.id if record is not None else 0),
+                   PersonAbsence.end_date.is_(None) | (PersonAbsence.end_date > start)]
+    if end is not None:
+        overlapping.append(PersonAbsence.start_date < end)
+    clash = db.session.scalar(select(PersonAbsence).where(*overlapping).order_by(PersonAbsence.start_date).limit(1))
+    if clash is not None:
+        raise CareContractsError("start_date", f"This overlaps the {_describe_absence(clash)}: a person cannot "
+                                               "have two absences at once. Change that absence instead")
+    if details.service_ids is None:
+        chosen = list(record.services) if record is not None else default_absence_services(person_id, start, end)
+    else:
+        own = {service.id: service for service in services_of_person(person_id)}
+        for service_id in details.service_ids:
+            if service_id not in own:
+                raise CareContractsError("service_ids", "Select only this person's own services")
+        chosen = [own[service_id] for service_id in dict.fromkeys(details.service_ids)]
+    absence = record or PersonAbsence(person_id=person_id)
+    before = set(record.services) if record is not None else set()
+    with db.session.no_autoflush:
+        absence.absence_type_id, absence.start_date, absence.end_date = kind.id, start, end
+        absence.notes = (details.notes or "").strip()[:500]
+        state = inspect(absence)
+        charging_changed = record is None or any(
+            state.attrs[name].history.has_changes() for name in ("absence_type_id", "start_date", "end_date"))
+        links_changed = before != set(chosen)
+        if links_changed:
+            absence.services = chosen
+            if record is not None and not state.attrs["notes"].history.has_changes():
+                flag_modified(absence, "notes")  # a change of links alone is a new version too
     db.session.add(absence)
     db.session.flush()
-    _charging_changed(service, "absence recorded")
+    # a service's charge changes when the absence's dates or type change, or when it is linked or unlinked
+    affected = (before | set(chosen)) if charging_changed else (before ^ set(chosen))
+    reason = "absence recorded" if record is None else "absence changed"
+    for service in sorted(affected, key=lambda s: s.id):
+        _charging_changed(service, reason)
     return absence
+
+
+def remove_absence(absence: PersonAbsence) -> None:
+    """Remove an absence recorded in error; the services it was linked to are charged again without it."""
+    authorize(WRITE)
+    open_person(absence.person_id)
+    linked = sorted(absence.services, key=lambda s: s.id)
+    db.session.delete(absence)
+    db.session.flush()
+    for service in linked:
+        _charging_changed(service, "absence removed")
 
 
 def london_today() -> date:
@@ -980,7 +1141,8 @@ class _Loaded:
 
     rates: dict[int, list[ServiceRate]]
     visits: dict[int, list[PlannedVisit]]
-    absences: dict[int, list[ServiceAbsence]]
+    #: plain (start_date, end_date, absence_type_id) rows of the person absences linked to each service
+    absences: dict[int, list[Any]]
     steps: dict[int, tuple[tuple[int, int], ...]]
     existing: dict[tuple[int, str, date], int]
     first_existing: dict[int, date]
@@ -1012,8 +1174,24 @@ def _load(ids: list[int], steps: dict[int, tuple[tuple[int, int], ...]]) -> _Loa
             continue
         existing[(service_id, debtor, period_start)] = int(total)
         first_existing[service_id] = min(period_start, first_existing.get(service_id, period_start))
-    return _Loaded(_grouped(ServiceRate, ids), _grouped(PlannedVisit, ids), _grouped(ServiceAbsence, ids), steps,
+    return _Loaded(_grouped(ServiceRate, ids), _grouped(PlannedVisit, ids), _linked_absences(ids), steps,
                    existing, first_existing)
+
+
+def _linked_absences(ids: list[int]) -> dict[int, list[Any]]:
+    # one query through the link table for the whole chunk, as _grouped does for rates and visits
+    wanted = set(ids)
+    link = person_absence_service.c
+    rows = db.session.execute(
+        select(link.person_contract_service_id, PersonAbsence.start_date, PersonAbsence.end_date,
+               PersonAbsence.absence_type_id)
+        .join(PersonAbsence, PersonAbsence.id == link.person_absence_id)
+        .where(link.person_contract_service_id.between(ids[0], ids[-1])))
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        if row.person_contract_service_id in wanted:
+            grouped.setdefault(row.person_contract_service_id, []).append(row)
+    return grouped
 
 
 def _job_query():

@@ -10,6 +10,7 @@ from core.extensions import db
 from core.lookups import services as lookups
 from core.permissions import require_permission
 from core.types import LONDON
+from core.web.conflict import StaleEdit, conflict_page, ensure_current
 
 from . import charging, forms, services
 from .blueprint import bp
@@ -232,14 +233,12 @@ def service_new(contract_id: int | None = None, service_id: int | None = None):
 
 def _page(record, tab: str = "details", status: int = 200, form=None, **overrides):
     """The service page with one section shown; ``overrides`` replace a section's empty form after a refusal."""
-    absence_form = forms.AbsenceForm()
-    absence_form.absence_type_id.choices = [("", "Select one")] + services.options(AbsenceType)
     bed_form = forms.BedAllocationForm()
     bed_form.bed_id.choices = [("", "Select one")] + services.bed_choices(record)
     visit_form = forms.VisitForm()
     visit_form.week_number.choices = [(week, f"Week {week}") for week in range(1, record.frequency_weeks + 1)]
     context = {
-        "contribution_form": forms.ContributionForm(), "absence_form": absence_form, "bed_form": bed_form,
+        "contribution_form": forms.ContributionForm(), "bed_form": bed_form,
         "visit_form": visit_form, "end_form": forms.EndAllocationForm(),
     }
     context.update(overrides)
@@ -267,8 +266,7 @@ def _refused(record, tab, form, exc, field_names=None):
 
 
 def tab_form(tab: str) -> str:
-    return {"details": "contribution_form", "schedule": "visit_form", "beds": "bed_form",
-            "absences": "absence_form"}[tab]
+    return {"details": "contribution_form", "schedule": "visit_form", "beds": "bed_form"}[tab]
 
 
 @bp.route("/services/<int:service_id>/contribution", methods=["POST"])
@@ -389,27 +387,162 @@ def bed_end(service_id: int, allocation_id: int):
     return _page(record, "beds", 400, form=form, end_form=form)
 
 
-@bp.route("/services/<int:service_id>/absences", methods=["POST"])
-@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
-def absence_new(service_id: int):
-    record = _or_404(services.get_service, service_id)
-    form = forms.AbsenceForm()
-    form.absence_type_id.choices = [("", "Select one")] + services.options(AbsenceType)
-    if form.validate_on_submit():
-        try:
-            services.record_absence(record, form.absence_type_id.data, form.start_date.data, form.end_date.data,
-                                    form.notes.data)
-        except services.CareContractsError as exc:
-            return _refused(record, "absences", form, exc)
-        db.session.commit()
-        flash("Absence recorded.", "success")
-        return redirect(url_for("care_contracts.service", service_id=record.id, tab="absences"))
-    return _page(record, "absences", 400, form=form, absence_form=form)
-
-
 def person_tab(person) -> str:
     """The Care contracts tab on the person page."""
-    return render_template("care_contracts/person_tab.html", person=person, contracts=services.contracts_of(person.id))
+    return render_template("care_contracts/person_tab.html", person=person, contracts=services.contracts_of(person.id),
+                           absences=services.person_absences(person.id))
+
+
+# --- bed allocations: change and remove --------------------------------------------------------------------------
+
+
+@bp.route("/services/<int:service_id>/beds/<int:allocation_id>/edit", methods=["GET", "POST"])
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+def bed_edit(service_id: int, allocation_id: int):
+    record = _or_404(services.get_service, service_id)
+    allocation = _allocation_or_404(record, allocation_id)
+    start, end = _london(allocation.start_at), _london(allocation.end_at)
+    form = forms.BedAllocationForm(data={"bed_id": allocation.bed_id, "start_date": start[0], "start_time": start[1],
+                                         "end_date": end[0], "end_time": end[1]})
+    form.bed_id.choices = [("", "Select one")] + services.bed_choices(record)
+    if allocation.bed_id not in dict(form.bed_id.choices):  # a bed since retired stays selectable on its allocation
+        form.bed_id.choices.append((allocation.bed_id, f"{allocation.bed.room.name}, {allocation.bed.name}"))
+    form.submit.label.text = "Save bed allocation"
+    if form.validate_on_submit():
+        try:
+            services.change_bed_allocation(record, allocation, form.bed_id.data,
+                                           _at(form.start_date.data, form.start_time.data),
+                                           _at(form.end_date.data, form.end_time.data))
+        except services.CareContractsError as exc:
+            field = {"start_at": "start_date", "end_at": "end_date"}.get(exc.field, exc.field)
+            getattr(form, field, form.bed_id).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Bed allocation changed. The charge is unchanged.", "success")
+            return redirect(url_for("care_contracts.service", service_id=record.id, tab="beds"))
+    return render_template("care_contracts/bed_form.html", service=record, allocation=allocation, form=form), (
+        400 if form.errors else 200)
+
+
+@bp.route("/services/<int:service_id>/beds/<int:allocation_id>/remove", methods=["GET", "POST"])
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+def bed_remove(service_id: int, allocation_id: int):
+    record = _or_404(services.get_service, service_id)
+    allocation = _allocation_or_404(record, allocation_id)
+    form = forms.ActionForm()
+    back = url_for("care_contracts.service", service_id=record.id, tab="beds")
+    if form.validate_on_submit():
+        services.remove_bed_allocation(record, allocation)
+        db.session.commit()
+        flash("Bed allocation removed. The charge is unchanged.", "success")
+        return redirect(back)
+    bed = allocation.bed
+    return render_template(
+        "care_contracts/confirm_remove.html", form=form, back=back, heading="Remove this bed allocation?",
+        caption=f"{record.contract_service.name} · {record.person_contract.person.full_name}",
+        summary=f"{bed.room.sub_location.name}, {bed.room.name}, {bed.name}, from "
+                f"{services._when(allocation.start_at)}{' to ' + services._when(allocation.end_at) if allocation.end_at else ''}",
+        explanation="Remove an allocation only if it was recorded in error: to record a move, end it and allocate "
+                    "the new bed. The service user's charge does not change.",
+        button="Remove bed allocation")
+
+
+def _allocation_or_404(record, allocation_id: int):
+    try:
+        return services.bed_allocation_of(record, allocation_id)
+    except services.CareContractsError:
+        abort(404)
+
+
+# --- person absences ---------------------------------------------------------------------------------------------
+
+
+def _service_label(service) -> str:
+    start, end = service.start_at.astimezone(LONDON), service.end_at.astimezone(LONDON) if service.end_at else None
+    what = service.contract_service.name + (": service user's contribution" if service.kind == "contribution" else "")
+    dates = f"from {start.day} {start:%B %Y}" + (f" to {end.day} {end:%B %Y}" if end else "")
+    status = dict(SERVICE_STATUSES)[service.status].split(" (")[0]
+    return f"{what}, {dates} ({status})"
+
+
+def _absence_form(person_id: int, record=None):
+    data = None
+    if record is not None:
+        data = {"absence_type_id": record.absence_type_id, "start_date": record.start_date,
+                "end_date": record.end_date, "notes": record.notes, "version": str(record.version),
+                "service_ids": [service.id for service in record.services]}
+    form = forms.AbsenceForm(data=data)
+    form.absence_type_id.choices = [("", "Select one")] + services.options(
+        AbsenceType, record.absence_type_id if record else None)
+    form.service_ids.choices = [(service.id, _service_label(service))
+                                for service in services.services_of_person(person_id)]
+    if record is not None:
+        form.service_ids.description = "Untick a service the absence does not affect."
+    return form
+
+
+def _save_absence(person, record, form):
+    """Save the absence form; None when saved, else the response showing what was refused."""
+    chosen = list(form.service_ids.data or [])
+    details = services.AbsenceDetails(
+        absence_type_id=form.absence_type_id.data, start_date=form.start_date.data, end_date=form.end_date.data,
+        notes=form.notes.data or "",
+        # a new absence with nothing ticked links the services running during it
+        service_ids=chosen if record is not None or chosen else None)
+    try:
+        if record is not None:
+            ensure_current(record, form.version.data, f"the absence of {person.full_name}", {
+                "start_date": ("First day away", details.start_date),
+                "end_date": ("Day they came back", details.end_date)})
+        saved = services.save_absence(person.id, record, details)
+    except services.CareContractsError as exc:
+        getattr(form, exc.field, form.start_date).errors.append(str(exc))
+        return None
+    db.session.commit()
+    return saved
+
+
+@bp.route("/people/<int:person_id>/absences/new", methods=["GET", "POST"])
+@bp.route("/absences/<int:absence_id>/edit", methods=["GET", "POST"], endpoint="absence_edit")
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+def absence_new(person_id: int | None = None, absence_id: int | None = None):
+    record = _or_404(services.get_absence, absence_id) if absence_id else None
+    person = services.open_person(record.person_id if record else person_id)
+    form = _absence_form(person.id, record)
+    if form.validate_on_submit():
+        try:
+            saved = _save_absence(person, record, form)
+        except StaleEdit as stale:
+            return conflict_page(stale, url_for("care_contracts.absence_edit", absence_id=record.id))
+        if saved is not None:
+            linked = ", ".join(service.contract_service.name for service in saved.services) or "no services"
+            flash(f"{saved.absence_type.name} from {saved.start_date.day} {saved.start_date:%B %Y} saved, "
+                  f"affecting {linked}.", "success")
+            return redirect(url_for("people.show", person_id=person.id, module="care_contracts"))
+    return render_template("care_contracts/absence_form.html", person=person, record=record, form=form), (
+        400 if form.errors else 200)
+
+
+@bp.route("/absences/<int:absence_id>/remove", methods=["GET", "POST"])
+@require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
+def absence_remove(absence_id: int):
+    record = _or_404(services.get_absence, absence_id)
+    person = services.open_person(record.person_id)
+    form = forms.ActionForm()
+    back = url_for("people.show", person_id=person.id, module="care_contracts")
+    if form.validate_on_submit():
+        services.remove_absence(record)
+        db.session.commit()
+        flash("Absence removed. The services it affected will be charged again without it.", "success")
+        return redirect(back)
+    end = f" to {record.end_date.day} {record.end_date:%B %Y}" if record.end_date else " (still away)"
+    return render_template(
+        "care_contracts/confirm_remove.html", form=form, back=back, heading="Remove this absence?",
+        caption=person.full_name,
+        summary=f"{record.absence_type.name} from {record.start_date.day} {record.start_date:%B %Y}{end}",
+        explanation="Remove an absence only if it was recorded in error. Each service it affected is charged again "
+                    "without it, and any difference from what was already charged is written as an adjustment.",
+        button="Remove absence")
 
 
 @bp.app_template_filter("care_money")

@@ -148,7 +148,8 @@ def test_stepped_absence_through_the_job(act_as, db):
     act_as(*STAFF)
     service = residential(setup, start=date(2026, 4, 6))
     hospital = db.session.scalar(select(AbsenceType.id).where(AbsenceType.code == "hospital"))
-    services.record_absence(service, hospital, date(2026, 5, 4), date(2026, 6, 15))
+    services.save_absence(service.person_contract.person_id, None,
+                          services.AbsenceDetails(hospital, date(2026, 5, 4), date(2026, 6, 15)))
     services.run_transactions(as_of=date(2026, 6, 29))
     assert [amount for *_, amount in lines(service)] == [336000, 336000, 168000]
 

@@ -12,7 +12,6 @@ from core.people.testing import make_person
 from core.types import LONDON
 from modules.care_contracts import services
 from modules.care_contracts.models import (
-    AbsenceType,
     Bed,
     ChargeTrigger,
     Location,
@@ -214,23 +213,3 @@ def test_bed_allocation_screen(client, login_as, act_as, db):
     assert response.status_code == 302
     page = client.get(f"/care-contracts/services/{service.id}?tab=beds").get_data(as_text=True)
     assert "Room 12" in page and "6 April 2026 at 2:00pm" in page and "Oak Lodge Care Home" in page
-
-
-def test_absences_do_not_overlap_and_trigger_charging(client, login_as, act_as, db):
-    setup = make_care_setup()
-    act_as(*STAFF)
-    login_as(*STAFF)
-    service = residential(setup)
-    hospital = db.session.scalar(select(AbsenceType).where(AbsenceType.code == "hospital"))
-    response = client.post(f"/care-contracts/services/{service.id}/absences", data={
-        "absence_type_id": hospital.id, "start_date": ["1", "5", "2026"], "end_date": ["15", "6", "2026"]})
-    assert response.status_code == 302
-    response = client.post(f"/care-contracts/services/{service.id}/absences", data={
-        "absence_type_id": hospital.id, "start_date": ["14", "6", "2026"]})
-    assert response.status_code == 400
-    assert "This overlaps the hospital stay from 1 May 2026" in response.get_data(as_text=True)
-    page = client.get(f"/care-contracts/services/{service.id}?tab=absences").get_data(as_text=True)
-    assert "100% for days 1 to 28, then 0%" in page
-    reasons = [t.reason for t in db.session.scalars(select(ChargeTrigger).where(
-        ChargeTrigger.person_contract_service_id == service.id))]
-    assert reasons == ["completed", "absence recorded"]
