@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
@@ -37,6 +39,7 @@ from .models import (
     PAYMENT_METHODS,
     STATUSES,
     Attendance,
+    Meeting,
     Pattern,
     ServiceUser,
 )
@@ -216,16 +219,43 @@ class RegisterQuery(Schema):
     half = fields.String(required=True, validate=validate.OneOf(HALVES))
 
 
+class MeetingActionSchema(Schema):
+    intention_id = fields.Integer(metadata={"description": "The core intention that follows the action up."})
+    note = fields.String(attribute="intention.note")
+    assigned_user = fields.Nested(UserRef, attribute="intention.assigned_user", allow_none=True)
+    due_on = fields.Date(attribute="intention.due_on")
+    status = fields.String(attribute="intention.status", metadata={"description": '"open", "done" or "cancelled".'})
+
+
 class MeetingSchema(Schema):
     id = fields.Integer()
+    service_user_id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(MEETING_KINDS))
     held_on = fields.Date()
+    attendees = fields.String(metadata={"description": "Who attended, in the recorder's words."})
+    notes = fields.String()
     next_review_on = fields.Date(allow_none=True)
-    actions = fields.Method("_actions")
+    recorded_by = fields.Nested(UserRef, allow_none=True)
+    recorded_at = fields.DateTime()
+    actions = fields.List(fields.Nested(MeetingActionSchema))
+    version = fields.Integer()
 
-    def _actions(self, meeting) -> list[dict]:
-        return [{"intention_id": a.intention_id, "note": a.intention.note, "due_on": a.intention.due_on.isoformat(),
-                 "status": a.intention.status} for a in meeting.actions]
+
+class AgreedActionSchema(Schema):
+    description = Text(2000, required=True, min_length=1)
+    assigned_user_id = Id(required=True, metadata={"description": "The member of staff who will do it."})
+    due_on = fields.Date(required=True)
+
+
+class MeetingInputSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(MEETING_KINDS))
+    held_on = fields.Date(required=True, metadata={"description": "Today or in the past."})
+    attendees = Text(5000, load_default="")
+    notes = Text(20000, load_default="")
+    next_review_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "After held_on."})
+    actions = fields.List(fields.Nested(AgreedActionSchema), load_default=list, validate=validate.Length(max=20),
+                          metadata={"description": "Agreed actions, each made a core intention for its owner; when "
+                                                   "changing a meeting these are added to the ones agreed before."})
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -299,6 +329,20 @@ class ServiceUserResource(MethodView):
         return service_user, etag_headers(service_user)
 
 
+@contextmanager
+def meeting_refusals():
+    """A meeting refusal as a 422 naming the API's field: the screen's actions-0-due_on is actions.0.due_on."""
+    try:
+        yield
+    except services.AttendanceError as exc:
+        invalid(exc.field.replace("-", "."), str(exc))
+
+
+def _meeting_args(data: dict) -> tuple:
+    actions = [services.AgreedAction(a["description"], a["assigned_user_id"], a["due_on"]) for a in data["actions"]]
+    return (data["kind"], data["held_on"], data["attendees"], data["notes"], data["next_review_on"], actions)
+
+
 @blp.route("/service-users/<int:service_user_id>/meetings")
 @require_login
 class Meetings(MethodView):
@@ -307,6 +351,50 @@ class Meetings(MethodView):
     def get(self, service_user_id):
         """A service user's consultation and review meetings, newest first, with their agreed actions."""
         return services.meetings_of(_service_user_or_404(service_user_id))
+
+    @require_permission(services.VIEW_USERS, services.RECORD_MEETINGS)
+    @blp.arguments(MeetingInputSchema)
+    @blp.response(201, MeetingSchema, headers={"ETag": ETAG})
+    def post(self, data, service_user_id):
+        """Record a meeting; each agreed action becomes an intention (needs intentions.manage as well)."""
+        service_user = _service_user_or_404(service_user_id)
+        with meeting_refusals():
+            meeting = services.record_meeting(service_user, *_meeting_args(data))
+        db.session.commit()
+        return meeting, {**etag_headers(meeting), "Location": f"/api/v1/attendance/meetings/{meeting.id}"}
+
+
+@blp.route("/meetings/<int:meeting_id>")
+@require_login
+class MeetingResource(MethodView):
+    @require_permission(services.VIEW_USERS)
+    @blp.response(200, MeetingSchema, headers={"ETag": ETAG})
+    def get(self, meeting_id):
+        """One meeting with its agreed actions, and its version as ETag."""
+        meeting = get_or_404(Meeting, meeting_id, "meeting")
+        return meeting, etag_headers(meeting)
+
+    @require_permission(services.VIEW_USERS, services.RECORD_MEETINGS)
+    @blp.arguments(MeetingInputSchema)
+    @blp.response(200, MeetingSchema, headers={"ETag": ETAG})
+    @versioned(blp)
+    def put(self, data, meeting_id):
+        """Change a meeting; actions sent are added to those agreed before, which stay as they are. Needs If-Match."""
+        meeting = get_or_404(Meeting, meeting_id, "meeting")
+        with version_guard(meeting), meeting_refusals():
+            services.change_meeting(meeting, *_meeting_args(data))
+        db.session.commit()
+        return meeting, etag_headers(meeting)
+
+    @require_permission(services.VIEW_USERS, services.RECORD_MEETINGS)
+    @blp.response(204)
+    @versioned(blp)
+    def delete(self, meeting_id):
+        """Remove a meeting recorded in error; its open agreed actions are cancelled. Needs If-Match."""
+        meeting = get_or_404(Meeting, meeting_id, "meeting")
+        with version_guard(meeting):
+            services.remove_meeting(meeting)
+        db.session.commit()
 
 
 # --- patterns ----------------------------------------------------------------------------------------------------

@@ -51,8 +51,11 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist):
         if not valuelist or not any(value.strip() for value in valuelist):
-            # the widget unpacks three boxes, so a missing date shows as three empty boxes
+            # the widget unpacks three boxes, so a missing date shows as three empty boxes; a date left out of the
+            # post altogether has no boxes to unpack
             self.data = None
+            if not valuelist:
+                self.raw_data = None
             return
         try:
             super().process_formdata([" ".join(value.strip() for value in valuelist)])
@@ -129,6 +132,7 @@ class ActionForm(Form):
 
 
 class MeetingForm(FlaskForm):
+    version = HiddenField()
     kind = RadioField("Kind of meeting", widget=GovRadioInput(),
                       choices=[("consultation", "Consultation (before they join)"), ("review", "Review")],
                       validators=[InputRequired(message="Select consultation or review")])

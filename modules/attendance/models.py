@@ -259,11 +259,17 @@ class Meeting(db.Model):
     next_review_on: Mapped[date | None] = mapped_column(Date, index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     service_user: Mapped[ServiceUser] = relationship(lazy="joined")
     recorded_by: Mapped[User | None] = relationship(lazy="joined")
-    actions: Mapped[list[MeetingAction]] = relationship(back_populates="meeting", order_by="MeetingAction.id")
+    actions: Mapped[list[MeetingAction]] = relationship(
+        back_populates="meeting", order_by="MeetingAction.id", cascade="all, delete-orphan"
+    )
 
+    __mapper_args__ = {"version_id_col": version}
+    # the audit files a meeting's changes under the service user's person
+    __audit_person__ = "service_user.person_id"
     __table_args__ = (CheckConstraint("kind IN ('consultation', 'review')", name="kind"),)
 
     def __repr__(self) -> str:
@@ -282,6 +288,8 @@ class MeetingAction(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="actions")
     intention = relationship("Intention", lazy="joined")
+
+    __audit_person__ = "meeting.service_user.person_id"
 
     def __repr__(self) -> str:
         return f"<MeetingAction {self.meeting_id} intention={self.intention_id}>"

@@ -767,20 +767,9 @@ class AgreedAction:
     due_on: date | None
 
 
-def record_meeting(
-    service_user: ServiceUser,
-    kind: str,
-    held_on: date | None,
-    attendees: str,
-    notes: str,
-    next_review_on: date | None,
-    actions: Iterable[AgreedAction] = (),
-) -> Meeting:
-    """Record a consultation or review meeting; each agreed action becomes a core intention for its owner."""
-    from core.intentions import services as intentions
-    from core.intentions.models import IntentionType
-
-    authorize(RECORD_MEETINGS)
+def _checked_meeting(kind: str, held_on: date | None, next_review_on: date | None,
+                     actions: Iterable[AgreedAction]) -> list[AgreedAction]:
+    """Check a meeting's details as recorded or changed; return the agreed actions that were filled in."""
     if kind not in MEETING_KINDS:
         raise AttendanceError("kind", "Select consultation or review")
     if held_on is None:
@@ -795,30 +784,99 @@ def record_meeting(
             raise AttendanceError(f"actions-{index}-assigned_user_id", "Select who will do the action")
         if action.due_on is None:
             raise AttendanceError(f"actions-{index}-due_on", "Enter when the action is due")
+    return actions
+
+
+def _add_actions(meeting: Meeting, actions: list[AgreedAction]) -> None:
+    """Make each agreed action a core intention for its owner, linked to the meeting."""
+    from core.intentions import services as intentions
+    from core.intentions.models import IntentionType
+
+    if not actions:
+        return
+    action_type = db.session.scalar(
+        select(IntentionType).where(IntentionType.department == "attendance",
+                                    IntentionType.code == MEETING_ACTION_TYPE)
+    )
+    if action_type is None:  # the case types are synced by ppp db upgrade
+        raise AttendanceError("actions", "The meeting action type is missing: run ppp db upgrade")
+    for index, action in enumerate(actions):
+        try:
+            intention = intentions.add_intention(
+                intention_type_id=action_type.id, due_on=action.due_on,
+                assigned_user_id=action.assigned_user_id, note=action.description.strip(),
+                person_id=meeting.service_user.person_id, department="attendance",
+            )
+        except intentions.IntentionError as exc:
+            raise AttendanceError(f"actions-{index}-{exc.field}", str(exc)) from exc
+        meeting.actions.append(MeetingAction(intention=intention))
+
+
+def record_meeting(
+    service_user: ServiceUser,
+    kind: str,
+    held_on: date | None,
+    attendees: str,
+    notes: str,
+    next_review_on: date | None,
+    actions: Iterable[AgreedAction] = (),
+) -> Meeting:
+    """Record a consultation or review meeting; each agreed action becomes a core intention for its owner."""
+    authorize(RECORD_MEETINGS)
+    actions = _checked_meeting(kind, held_on, next_review_on, actions)
     meeting = Meeting(
         service_user=service_user, kind=kind, held_on=held_on, attendees=(attendees or "").strip(),
         notes=(notes or "").strip(), next_review_on=next_review_on, recorded_by_id=getattr(acting_user(), "id", None),
     )
     db.session.add(meeting)
-    if actions:
-        action_type = db.session.scalar(
-            select(IntentionType).where(IntentionType.department == "attendance",
-                                        IntentionType.code == MEETING_ACTION_TYPE)
-        )
-        if action_type is None:  # the case types are synced by ppp db upgrade
-            raise AttendanceError("actions", "The meeting action type is missing: run ppp db upgrade")
-        for index, action in enumerate(actions):
-            try:
-                intention = intentions.add_intention(
-                    intention_type_id=action_type.id, due_on=action.due_on,
-                    assigned_user_id=action.assigned_user_id, note=action.description.strip(),
-                    person_id=service_user.person_id, department="attendance",
-                )
-            except intentions.IntentionError as exc:
-                raise AttendanceError(f"actions-{index}-{exc.field}", str(exc)) from exc
-            db.session.add(MeetingAction(meeting=meeting, intention=intention))
+    _add_actions(meeting, actions)
     db.session.flush()
     return meeting
+
+
+def change_meeting(
+    meeting: Meeting,
+    kind: str,
+    held_on: date | None,
+    attendees: str,
+    notes: str,
+    next_review_on: date | None,
+    actions: Iterable[AgreedAction] = (),
+) -> Meeting:
+    """Correct a meeting or add to it; new agreed actions become further intentions, and the actions agreed before
+    stay as they are (they are followed up, done or cancelled in the intentions tray)."""
+    authorize(RECORD_MEETINGS)
+    actions = _checked_meeting(kind, held_on, next_review_on, actions)
+    meeting.kind, meeting.held_on, meeting.next_review_on = kind, held_on, next_review_on
+    meeting.attendees, meeting.notes = (attendees or "").strip(), (notes or "").strip()
+    _add_actions(meeting, actions)
+    db.session.flush()
+    return meeting
+
+
+def open_actions(meeting: Meeting) -> list[MeetingAction]:
+    """The meeting's agreed actions whose intentions are still open."""
+    from core.intentions.models import OPEN
+
+    return [action for action in meeting.actions if action.intention.status == OPEN]
+
+
+def remove_meeting(meeting: Meeting) -> int:
+    """Remove a meeting recorded in error: its agreed actions still open are cancelled (done ones stay done), and
+    the meeting and its links to them are deleted. Returns how many actions were cancelled."""
+    from core.intentions import services as intentions
+
+    authorize(RECORD_MEETINGS)
+    still_open = open_actions(meeting)
+    for action in still_open:
+        intentions.cancel(action.intention)
+    db.session.delete(meeting)  # its action links go with it (delete-orphan); the intentions stay, for their history
+    db.session.flush()
+    return len(still_open)
+
+
+def get_meeting(meeting_id: int) -> Meeting | None:
+    return db.session.get(Meeting, meeting_id)
 
 
 def meetings_of(service_user: ServiceUser) -> list[Meeting]:

@@ -12,6 +12,7 @@ from core.extensions import db
 from core.lookups import services as lookups
 from core.people.models import Person
 from core.permissions import can, require_permission
+from core.web.conflict import StaleEdit, conflict_page, ensure_current
 
 from . import services
 from .blueprint import bp
@@ -298,35 +299,115 @@ def edit_pattern(service_user_id: int, pattern_id: int):
 # --- meetings ----------------------------------------------------------------------------------------------------
 
 
+def _meeting_form(meeting=None) -> MeetingForm:
+    """The meeting form, prefilled from a meeting being changed (its agreed actions are not: those rows add more)."""
+    if meeting is None:
+        form = MeetingForm()
+    else:
+        form = MeetingForm(kind=meeting.kind, held_on=meeting.held_on, attendees=meeting.attendees,
+                           notes=meeting.notes, next_review_on=meeting.next_review_on)
+        if request.method == "GET":
+            form.version.data = str(meeting.version)
+    staff = with_blank(services.staff_choices())
+    for entry in form.actions:
+        entry.form.assigned_user_id.choices = staff
+    return form
+
+
+def _agreed_actions(form: MeetingForm) -> list[services.AgreedAction]:
+    return [
+        services.AgreedAction(entry.form.description.data or "", entry.form.assigned_user_id.data, entry.form.due_on.data)
+        for entry in form.actions
+    ]
+
+
+def _meeting_refused(form: MeetingForm, exc: services.AttendanceError) -> None:
+    """Show a refusal against its field; an agreed action's field is named like actions-0-due_on."""
+    if exc.field.startswith("actions-"):
+        _, index, name = exc.field.split("-", 2)
+        entry = form.actions[int(index)].form
+        getattr(entry, name, entry.description).errors.append(str(exc))
+    else:
+        _fail(form, exc)
+
+
+def _meeting_or_404(service_user, meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    if meeting is None or meeting.service_user_id != service_user.id:
+        abort(404)
+    return meeting
+
+
+def _meeting_label(meeting) -> str:
+    return f"the {meeting.kind} meeting of {meeting.held_on.day} {meeting.held_on:%B %Y}"
+
+
 @bp.route("/service-users/<int:service_user_id>/meetings/new", methods=["GET", "POST"])
 @require_permission(services.RECORD_MEETINGS)
 def new_meeting(service_user_id: int):
     service_user = _service_user_or_404(service_user_id)
-    form = MeetingForm()
-    staff = with_blank(services.staff_choices())
-    for entry in form.actions:
-        entry.form.assigned_user_id.choices = staff
+    form = _meeting_form()
     if form.validate_on_submit():
-        actions = [
-            services.AgreedAction(entry.form.description.data or "", entry.form.assigned_user_id.data,
-                                  entry.form.due_on.data)
-            for entry in form.actions
-        ]
         try:
             meeting = services.record_meeting(service_user, form.kind.data, form.held_on.data, form.attendees.data,
-                                              form.notes.data, form.next_review_on.data, actions)
+                                              form.notes.data, form.next_review_on.data, _agreed_actions(form))
         except services.AttendanceError as exc:
-            if exc.field.startswith("actions-"):
-                _, index, name = exc.field.split("-", 2)
-                getattr(form.actions[int(index)].form, name, form.actions[int(index)].form.description).errors.append(
-                    str(exc))
-            else:
-                _fail(form, exc)
+            _meeting_refused(form, exc)
         else:
             db.session.commit()
             flash(f"Meeting saved with {len(meeting.actions)} agreed actions.", "success")
             return redirect(url_for("attendance.service_user", service_user_id=service_user.id))
-    return render_template("attendance/meeting_form.html", form=form, service_user=service_user), _status(form)
+    return render_template("attendance/meeting_form.html", form=form, service_user=service_user,
+                           meeting=None), _status(form)
+
+
+@bp.route("/service-users/<int:service_user_id>/meetings/<int:meeting_id>/change", methods=["GET", "POST"])
+@require_permission(services.RECORD_MEETINGS)
+def change_meeting(service_user_id: int, meeting_id: int):
+    service_user = _service_user_or_404(service_user_id)
+    meeting = _meeting_or_404(service_user, meeting_id)
+    form = _meeting_form(meeting)
+    if form.validate_on_submit():
+        try:
+            ensure_current(meeting, form.version.data, _meeting_label(meeting), {
+                "kind": ("Kind of meeting", form.kind.data),
+                "held_on": ("Date of the meeting", form.held_on.data),
+                "attendees": ("Who attended", (form.attendees.data or "").strip()),
+                "notes": ("Notes", (form.notes.data or "").strip()),
+                "next_review_on": ("Next review", form.next_review_on.data),
+            })
+            added = len(meeting.actions)
+            services.change_meeting(meeting, form.kind.data, form.held_on.data, form.attendees.data,
+                                    form.notes.data, form.next_review_on.data, _agreed_actions(form))
+        except StaleEdit as stale:
+            return conflict_page(stale, url_for("attendance.change_meeting", service_user_id=service_user.id,
+                                                meeting_id=meeting.id))
+        except services.AttendanceError as exc:
+            _meeting_refused(form, exc)
+        else:
+            added = len(meeting.actions) - added
+            db.session.commit()
+            further = f" and {added} further agreed action{'' if added == 1 else 's'} added" if added else ""
+            flash(f"Meeting changed{further}.", "success")
+            return redirect(url_for("attendance.service_user", service_user_id=service_user.id))
+    return render_template("attendance/meeting_form.html", form=form, service_user=service_user,
+                           meeting=meeting), _status(form)
+
+
+@bp.route("/service-users/<int:service_user_id>/meetings/<int:meeting_id>/remove", methods=["GET", "POST"])
+@require_permission(services.RECORD_MEETINGS)
+def remove_meeting(service_user_id: int, meeting_id: int):
+    service_user = _service_user_or_404(service_user_id)
+    meeting = _meeting_or_404(service_user, meeting_id)
+    form = CsrfForm()
+    if form.validate_on_submit():
+        label = _meeting_label(meeting)
+        cancelled = services.remove_meeting(meeting)
+        db.session.commit()
+        flash(f"Removed {label}; {cancelled} open agreed action{'' if cancelled == 1 else 's'} cancelled.", "success")
+        return redirect(url_for("attendance.service_user", service_user_id=service_user.id))
+    return render_template("attendance/meeting_remove.html", form=form, service_user=service_user, meeting=meeting,
+                           still_open=services.open_actions(meeting)), _status(form)
 
 
 @bp.route("/reviews")
