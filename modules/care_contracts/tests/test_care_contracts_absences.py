@@ -215,12 +215,18 @@ def test_record_change_and_remove_an_absence_on_screen(client, login_as, act_as,
     page = clash.get_data(as_text=True)
     assert "govuk-error-summary" in page and "This overlaps the hospital stay from 6 April 2026" in page
 
+    edit = client.get(f"/care-contracts/absences/{absence.id}/edit").get_data(as_text=True)
+    assert f'value="{council.id}" checked' in edit and f'value="{own.id}">' in edit
     changed = client.post(f"/care-contracts/absences/{absence.id}/edit", data={
         "absence_type_id": hospital().id, "start_date": ["6", "4", "2026"], "end_date": ["11", "5", "2026"],
         "service_ids": [str(council.id), str(own.id)], "version": "1"})
     assert changed.status_code == 302
     assert (absence.end_date, absence.services) == (date(2026, 5, 11), [council, own])
     assert triggers(own)[-1] == "absence changed"
+    stale = client.post(f"/care-contracts/absences/{absence.id}/edit", data={
+        "absence_type_id": hospital().id, "start_date": ["6", "4", "2026"], "end_date": ["25", "5", "2026"],
+        "service_ids": [str(council.id)], "version": "1"})
+    assert stale.status_code == 409 and absence.end_date == date(2026, 5, 11)
 
     confirm = client.get(f"/care-contracts/absences/{absence.id}/remove").get_data(as_text=True)
     assert "Remove this absence?" in confirm and "Hospital stay from 6 April 2026 to 11 May 2026" in confirm
