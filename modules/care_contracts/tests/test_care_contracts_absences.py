@@ -423,3 +423,20 @@ def test_view_only_api_callers_read_but_cannot_change(client, create_user, act_a
     assert api.delete(f"/api/v1/care_contracts/absences/{absence.id}",
                       headers={"If-Match": '"1"'}).status_code == 403
     assert services.person_absences(ada.id) == [absence]
+
+
+def test_absences_are_audited_against_the_person_with_their_linked_services(act_as, db):
+    from core.audit.models import AuditEvent
+
+    setup = make_care_setup()
+    act_as(*STAFF)
+    ada = make_person("Ada", "Lovelace")
+    council, own = residential(setup, ada), private(setup, ada)
+    absence = services.save_absence(ada.id, None, stay(service_ids=[council.id]))
+    services.save_absence(ada.id, absence, stay(service_ids=[council.id, own.id]))
+
+    events = list(_db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "care_contracts_person_absence", AuditEvent.entity_id == str(absence.id))
+        .order_by(AuditEvent.id)))
+    assert [event.person_id for event in events] == [ada.id, ada.id]
+    assert "services" in events[-1].changes
