@@ -10,8 +10,9 @@ from typing import Any
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
-from core.api.conventions import PPPApi
+from core.api.conventions import MAX_ID, PPPApi
 from core.config import load_config
 from core.database import configure_engine
 from core.errors import StartupError
@@ -53,7 +54,17 @@ def module_system(app: Flask | None = None) -> ModuleSystem:
     return (app or current_app).extensions["ppp"]
 
 
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` in every route, screen and API: a number beyond the database's integer ids matches no route (a
+    404, and a maximum in the OpenAPI document) instead of reaching a query that PostgreSQL refuses."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def _init_extensions(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordIdConverter
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -145,6 +145,20 @@ def test_an_unexpected_error_shows_a_plain_page_and_logs_the_detail(make_app, ca
     assert "hunter2-secret" in caplog.text  # the detail goes to the log, for the people who run the service
 
 
+def test_a_record_number_beyond_the_databases_ids_is_not_found(client, login_as, app, db):
+    # PostgreSQL refuses to compare an integer column with 99999999999: without the route converter's limit such a
+    # URL reached the query and answered 500
+    login_as("people.view")
+    assert client.get("/people/99999999999").status_code == 404
+    assert client.get("/api/v1/people/99999999999").status_code == 404
+    assert client.get(f"/people/{2**31 - 1}").status_code == 404  # the largest id there could be: simply not found
+    with app.test_request_context():
+        spec = app.extensions["ppp_api"].spec.to_dict()
+    person = spec["paths"]["/api/v1/people/{person_id}"]
+    parameters = person.get("parameters") or person["get"]["parameters"]
+    assert parameters[0]["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+
+
 # --- passwords stay out of logs and records ----------------------------------------------------------------------------
 
 

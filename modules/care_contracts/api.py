@@ -22,7 +22,6 @@ from core.api.conventions import (
     MAX_ID,
     AnyPage,
     etag_headers,
-    field_errors,
     invalid,
     not_found,
     version_guard,
@@ -41,6 +40,20 @@ blp = Blueprint(
                 "funder invoices (care_contracts.contract.view to read, .contract.write to change, "
                 ".finance.run to start the finance jobs, .invoice.view for invoices).",
 )
+
+
+#: service fields the API names differently (money in pounds)
+_API_FIELD = {"standard_rate_pence": "standard_rate", "override_rate_pence": "override_rate", "rate_pence": "rate",
+              "bank_holiday_rate_pence": "bank_holiday_rate"}
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A rule the service refuses answers 422 naming the API's field."""
+    try:
+        yield
+    except services.CareContractsError as exc:
+        invalid(_API_FIELD.get(exc.field, exc.field), str(exc))
 
 
 @contextmanager
@@ -213,7 +226,7 @@ class Contracts(MethodView):
     @blp.response(201, CareContractSchema)
     def post(self, data):
         """Record a person contract (care_contracts.contract.write)."""
-        with reachable("person"), field_errors(services.CareContractsError):
+        with reachable("person"), refusals():
             contract = services.create_contract(data["person_id"], data["establishment_id"],
                                                 data["contract_scheme_id"], data["reference"], data["start_date"],
                                                 data["end_date"])
@@ -239,7 +252,7 @@ class ContractServices(MethodView):
         """Create a Person Contract Service; the system fills scheme, funder, rate unit and finance code."""
         with reachable("person contract"):
             contract = services.get_contract(contract_id)
-        with field_errors(services.CareContractsError):
+        with refusals():
             service = services.save_service(contract, None, _details(data))
         db.session.commit()
         return service, etag_headers(service)
@@ -265,7 +278,7 @@ class ServiceResource(MethodView):
         """Replace a service's fields; needs If-Match. A change to a Completed service is charged again."""
         with reachable("person contract service"):
             service = services.get_service(service_id)
-        with version_guard(service), field_errors(services.CareContractsError):
+        with version_guard(service), refusals():
             services.save_service(service.person_contract, service, _details(data))
         db.session.commit()
         return service, etag_headers(service)
@@ -293,7 +306,7 @@ class Rates(MethodView):
             time_band_start=data["time_band_start"], time_band_end=data["time_band_end"],
             bank_holiday_rate_pence=data["bank_holiday_rate_pence"], all_days=data["all_days"],
             weekdays=tuple(data["weekdays"]))
-        with field_errors(services.CareContractsError):
+        with refusals():
             rate = services.save_rate(service, None, details)
         db.session.commit()
         return rate
@@ -334,7 +347,7 @@ class PersonAbsences(MethodView):
         charged again."""
         with reachable("person"):
             services.open_person(person_id)
-        with field_errors(services.CareContractsError):
+        with refusals():
             absence = services.save_absence(person_id, None, _absence_details(data))
         db.session.commit()
         return absence, etag_headers(absence)
@@ -360,7 +373,7 @@ class AbsenceResource(MethodView):
         after, are charged again."""
         with reachable("absence"):
             absence = services.get_absence(absence_id)
-        with version_guard(absence), field_errors(services.CareContractsError):
+        with version_guard(absence), refusals():
             services.save_absence(absence.person_id, absence, _absence_details(data))
         db.session.commit()
         return absence, etag_headers(absence)
@@ -395,7 +408,7 @@ class BedAllocations(MethodView):
         unchanged."""
         with reachable("person contract service"):
             service = services.get_service(service_id)
-        with field_errors(services.CareContractsError):
+        with refusals():
             allocation = services.allocate_bed(service, data["bed_id"], data["start_at"], data["end_at"])
         db.session.commit()
         return allocation, etag_headers(allocation)
@@ -421,7 +434,7 @@ class BedAllocationResource(MethodView):
         with reachable("bed allocation"):
             allocation = services.get_bed_allocation(allocation_id)
             service = services.get_service(allocation.person_contract_service_id)
-        with version_guard(allocation), field_errors(services.CareContractsError):
+        with version_guard(allocation), refusals():
             services.change_bed_allocation(service, allocation, data["bed_id"], data["start_at"], data["end_at"])
         db.session.commit()
         return allocation, etag_headers(allocation)
@@ -505,19 +518,6 @@ class _Fingerprinted:
 
     def __init__(self, record) -> None:
         self.version = fingerprint(record)
-
-
-#: service fields the API names differently (money in pounds)
-_API_FIELD = {"standard_rate_pence": "standard_rate"}
-
-
-@contextmanager
-def config_errors() -> Iterator[None]:
-    """A configuration rule the service refuses answers 422 naming the API's field."""
-    try:
-        yield
-    except services.CareContractsError as exc:
-        invalid(_API_FIELD.get(exc.field, exc.field), str(exc))
 
 
 VERSION = fields.Function(fingerprint, dump_only=True, metadata={
@@ -662,15 +662,6 @@ def _config_values(data: dict) -> dict:
     return data
 
 
-@contextmanager
-def within_reach(kind: str, *ids: int) -> Iterator[None]:
-    """Like ``reachable``, and an id no table can hold (beyond 32 bits) is simply not found."""
-    if not all(0 < record_id <= MAX_ID for record_id in ids):
-        not_found(kind)
-    with reachable(kind):
-        yield
-
-
 def _config_etag(record) -> dict[str, str]:
     return etag_headers(_Fingerprinted(record))
 
@@ -705,7 +696,7 @@ def _config_resources(slug: str, schema: type[Schema]) -> None:
         @blp.response(201, schema, headers=ETAG_HEADER)
         @_documented(f"Add a {kind.singular}; refused with 422 naming the field, as on screen.")
         def post(self, data):
-            with config_errors():
+            with refusals():
                 record = services.save_config(slug, None, _config_values(data))
             db.session.commit()
             return record, _config_etag(record)
@@ -715,7 +706,7 @@ def _config_resources(slug: str, schema: type[Schema]) -> None:
         @blp.response(200, schema, headers=ETAG_HEADER)
         @_documented(f"One {kind.singular}, with its fingerprint as ETag.")
         def get(self, record_id):
-            with within_reach(kind.singular, record_id):
+            with reachable(kind.singular):
                 record = services.get_config(slug, record_id)
             return record, _config_etag(record)
 
@@ -725,9 +716,9 @@ def _config_resources(slug: str, schema: type[Schema]) -> None:
         @versioned(blp)
         @_documented(f"Change a {kind.singular}: send every field (If-Match); active false retires it.")
         def put(self, data, record_id):
-            with within_reach(kind.singular, record_id):
+            with reachable(kind.singular):
                 record = services.get_config(slug, record_id, for_update=True)
-            with version_guard(_Fingerprinted(record)), config_errors():
+            with version_guard(_Fingerprinted(record)), refusals():
                 services.save_config(slug, record, _config_values(data))
             db.session.commit()
             return record, _config_etag(record)
@@ -774,7 +765,7 @@ class Visits(MethodView):
     @blp.paginate(AnyPage)
     def get(self, service_id):
         """The planned weekly schedule, by week of the cycle, day and time."""
-        with within_reach("person contract service", service_id):
+        with reachable("person contract service"):
             return services.visits_of(services.get_service(service_id))
 
     @require_permission(services.VIEW, services.WRITE, services.PEOPLE_VIEW)
@@ -782,9 +773,9 @@ class Visits(MethodView):
     @blp.response(201, CareVisitSchema)
     def post(self, data, service_id):
         """Add a visit to an hourly or sessional service's schedule; its Charge Per Week follows."""
-        with within_reach("person contract service", service_id):
+        with reachable("person contract service"):
             service = services.get_service(service_id)
-        with field_errors(services.CareContractsError):
+        with refusals():
             visit = services.add_visit(service, data["week_number"], data["weekday"], data["start_time"],
                                        data["end_time"])
         db.session.commit()
@@ -798,10 +789,8 @@ class Visit(MethodView):
     @blp.response(204)
     def delete(self, service_id, visit_id):
         """Take a visit off the schedule; its Charge Per Week follows."""
-        with within_reach("person contract service", service_id):
+        with reachable("person contract service"):
             service = services.get_service(service_id)
-        if not 0 < visit_id <= MAX_ID:
-            not_found("planned visit")
         try:
             services.remove_visit(service, visit_id)
         except services.CareContractsError:

@@ -850,10 +850,6 @@ def remove_visit(service: PersonContractService, visit_id: int) -> None:
     _charging_changed(service, "schedule changed")
 
 
-#: ids are 32-bit on every database: a larger one in a URL is simply not found
-MAX_ID = 2**31 - 1
-
-
 # --- bed allocation --------------------------------------------------------------------------------------------
 
 
@@ -917,7 +913,7 @@ def allocate_bed(service: PersonContractService, bed_id: int | None, start_at: d
 
 def bed_allocation_of(service: PersonContractService, allocation_id: int) -> BedAllocation:
     """One of the service's bed allocations; CareContractsError when it is not the service's."""
-    allocation = db.session.get(BedAllocation, allocation_id) if 0 < allocation_id <= MAX_ID else None
+    allocation = db.session.get(BedAllocation, allocation_id)
     if allocation is None or allocation.person_contract_service_id != service.id:
         raise CareContractsError("allocation", "No such bed allocation on this service")
     return allocation
@@ -926,7 +922,7 @@ def bed_allocation_of(service: PersonContractService, allocation_id: int) -> Bed
 def get_bed_allocation(allocation_id: int) -> BedAllocation:
     """A bed allocation the acting user may see; LookupError when there is none."""
     authorize(VIEW)
-    allocation = db.session.get(BedAllocation, allocation_id) if 0 < allocation_id <= MAX_ID else None
+    allocation = db.session.get(BedAllocation, allocation_id)
     if allocation is None:
         raise LookupError("No such bed allocation")
     get_service(allocation.person_contract_service_id)
@@ -996,7 +992,7 @@ def person_absences(person_id: int) -> list[PersonAbsence]:
 def get_absence(absence_id: int) -> PersonAbsence:
     """A person absence the acting user may see; LookupError when there is none."""
     authorize(VIEW)
-    absence = db.session.get(PersonAbsence, absence_id) if 0 < absence_id <= MAX_ID else None
+    absence = db.session.get(PersonAbsence, absence_id)
     if absence is None:
         raise LookupError("No such absence")
     open_person(absence.person_id)
