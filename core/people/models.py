@@ -69,8 +69,9 @@ class Person(db.Model):
     __mapper_args__ = {"version_id_col": version}
     __audit_person__ = "id"
     __table_args__ = (
-        # a trigram index: any part of a name, and near misses, without reading every row (PostgreSQL; on
-        # SQLite it is a plain index that search does not use)
+        # a trigram index: any part of the key without reading every row, for searches of the key itself such as
+        # the attendance module's (PostgreSQL; on SQLite it is a plain index that search does not use); the people
+        # search reads PersonNameWord and PersonNameEntry instead
         Index(
             "ix_person_search_name_trgm",
             "search_name",
