@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.plugins import JobSpec, LookupSeed, MenuItem, ModuleInfo, Permission, Tab, hookimpl
+from core.plugins import JobSpec, LookupSeed, MenuItem, ModuleInfo, Permission, Tab, TimelineEntry, hookimpl
 
 # imported for its side effect: start-up checks the module's tables, and migrations compare them
 from . import models  # noqa: F401
@@ -110,6 +110,30 @@ def register_api_blueprints():
     from .api import blp
 
     return [blp]
+
+
+@hookimpl
+def timeline_entries(person_id):
+    from flask import url_for
+
+    from . import services
+
+    def link(event) -> str:
+        if event.absence_id is not None:  # absences are listed on the person's care contracts tab
+            return url_for("people.show", person_id=person_id, _anchor="care_contracts")
+        if event.service_id is not None:
+            return url_for("care_contracts.service", service_id=event.service_id)
+        return url_for("care_contracts.contract", contract_id=event.contract_id)
+
+    return [TimelineEntry(event.when, "care_contracts", event.kind, event.title, link(event), event.summary)
+            for event in services.timeline_of(person_id)]
+
+
+@hookimpl
+def person_merged(target, source):
+    from . import services
+
+    services.move_person(target.id, source.id)
 
 
 @hookimpl

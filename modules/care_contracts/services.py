@@ -23,7 +23,7 @@ from core.jobs import services as jobs
 from core.lookups.models import LookupValue
 from core.people import services as people
 from core.people.models import Person
-from core.permissions import authorize
+from core.permissions import authorize, can
 from core.types import LONDON, london_now, utcnow
 
 from . import charging
@@ -1111,6 +1111,59 @@ def remove_absence(absence: PersonAbsence) -> None:
     db.session.flush()
     for service in linked:
         _charging_changed(service, "absence removed")
+
+
+# --- a person's timeline and merges ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """Something on a person's timeline: when, a stable kind, a title, a summary and the record it is about."""
+
+    when: date | datetime
+    kind: str
+    title: str
+    summary: str
+    contract_id: int | None = None
+    service_id: int | None = None
+    absence_id: int | None = None
+
+
+def timeline_of(person_id: int) -> list[TimelineEvent]:
+    """A person's contracts, the start and end of their services, and their absences, for the person's timeline;
+    nothing for staff who may not see care contracts."""
+    if not can(VIEW):
+        return []
+    events = []
+    for contract in contracts_of(person_id):
+        events.append(TimelineEvent(
+            contract.start_date, "contract_started", f"Care contract with {contract.establishment.name}",
+            f"{contract.contract_scheme.name}{', ' + contract.reference if contract.reference else ''}",
+            contract_id=contract.id))
+        for service in contract.services:
+            what = service.contract_service.name + (
+                ": service user's contribution" if service.kind == "contribution" else "")
+            status = dict(SERVICE_STATUSES)[service.status].split(" (")[0]
+            events.append(TimelineEvent(service.start_at, "service_started", f"{what} started", status,
+                                        service_id=service.id))
+            if service.end_at is not None:
+                reason = service.end_reason.name if service.end_reason else ""
+                events.append(TimelineEvent(service.end_at, "service_ended", f"{what} ended", reason,
+                                            service_id=service.id))
+    for absence in db.session.scalars(select(PersonAbsence).where(PersonAbsence.person_id == person_id)):
+        back = f"Back on {_day(absence.end_date)}" if absence.end_date else "Still away"
+        events.append(TimelineEvent(absence.start_date, "absence", f"Absence: {absence.absence_type.name.lower()}",
+                                    back, absence_id=absence.id))
+    return events
+
+
+def move_person(target_id: int, source_id: int) -> None:
+    """After two person records are merged, the duplicate's contracts, absences, and what they were charged and
+    invoiced as a service user belong to the record kept (the same person: invoices keep their numbers, lines and
+    totals)."""
+    for model in (PersonContract, PersonAbsence, FinanceTransaction, FinanceInvoice):
+        db.session.execute(update(model).where(model.person_id == source_id).values(person_id=target_id))
+    db.session.flush()
 
 
 def london_today() -> date:
