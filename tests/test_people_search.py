@@ -158,9 +158,10 @@ def test_search_needs_a_criterion_and_the_permission(client, login_as, household
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the word tables answer search on PostgreSQL: set TEST_DATABASE_URL")
-def test_name_search_pages_are_the_same_whichever_way_postgresql_finds_them(db, act_as):
-    """A single word typed is answered from each matching word's people in name order (person_name_entry), a name
-    with other criteria by search_query; both give the same pages, in the same order, similar names included."""
+def test_name_search_pages_are_the_same_whichever_way_postgresql_finds_them(db, act_as, monkeypatch):
+    """A single word typed is answered from each matching word's people in name order (person_name_entry), words of
+    one or two letters from the first people in name order, anything else by search_query; all give the same pages,
+    in the same order, similar names included."""
     for number, last in enumerate(("Abbott", "Baker", "Carter", "Dixon", "Evans", "Fisher", "Grant", "Hughes")):
         make_person(f"Joanne {number}", last)
         make_person(f"Hannah {number}", last)
@@ -199,6 +200,16 @@ def test_name_search_pages_are_the_same_whichever_way_postgresql_finds_them(db, 
         ["Wilsenby, Cy"], ["Wilson, Ann"], ["Wilson, Bea"], ["Wilson, Willis"],
     ]
     assert pages("wilsen", similar=True, per_page=2)[2] == ["Williams, Ada"]
+    # words of one or two letters are looked for among the first people in name order, then the word tables
+    assert services._first_in_name_order("h a", 5) is not None
+    assert pages("h a") == expected("h a")
+    assert pages("h a")[0] == ["Abbott, Hannah 0", "Baker, Hannah 1", "Carter, Hannah 2", "Dixon, Hannah 3"]
+    monkeypatch.setattr(services, "NAME_ORDER_WINDOW", 3)
+    assert services._first_in_name_order("ru", 1) is None  # the Smiths come after the first three
+    assert pages("ru") == expected("ru") == [
+        ["Smith, Ruth 0", "Smith, Ruth 1", "Smith, Ruth 2", "Smith, Ruth 3"],
+        ["Smith, Ruth 4", "Smith, Ruth 5", "Smith, Ruth 6"], [], [],
+    ]
     # two words, each matching some word of the name
     assert pages("wil son", per_page=2) == expected("wil son", per_page=2) == [
         ["Wilson, Ann", "Wilson, Bea"], ["Wilson, Willis"], [], [],
