@@ -28,6 +28,21 @@ def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
+class ApiCaller:
+    """The test client sending a personal API token for a new user holding exactly the given permissions:
+    ``ApiCaller(client, create_user, "people.view").get("/api/v1/people/1")``."""
+
+    def __init__(self, client, create_user, *permissions: str):
+        self.client = client
+        self.headers = bearer(make_token(create_user(*permissions)))
+
+    def __getattr__(self, method: str):
+        def call(url, headers=None, **kwargs):
+            return getattr(self.client, method)(url, headers={**self.headers, **(headers or {})}, **kwargs)
+
+        return call
+
+
 def schemathesis_failures(app, headers: dict[str, str], known: dict[str, object],
                           wanted: Callable[[str], bool] = lambda path: True,
                           examples: dict | None = None) -> tuple[int, list[str]]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event, select
 
-from core.api.testing import bearer, make_token
+from core.api.testing import ApiCaller
 from core.extensions import db as _db
 from core.people.testing import make_person
 from core.types import LONDON
@@ -321,26 +321,12 @@ def test_change_and_remove_a_bed_allocation_on_screen(client, login_as, act_as, 
 # --- the API -----------------------------------------------------------------------------------------------------
 
 
-class Caller:
-    """The test client sending a personal API token for a user holding exactly the given permissions."""
-
-    def __init__(self, client, create_user, *permissions):
-        self.client = client
-        self.headers = bearer(make_token(create_user(*permissions)))
-
-    def __getattr__(self, method):
-        def call(url, headers=None, **kwargs):
-            return getattr(self.client, method)(url, headers={**self.headers, **(headers or {})}, **kwargs)
-
-        return call
-
-
 def test_absences_over_the_api(client, create_user, act_as, db):
     setup = make_care_setup()
     act_as(*STAFF)
     ada, grace = make_person("Ada", "Lovelace"), make_person("Grace", "Hopper")
     council, own, other = residential(setup, ada), private(setup, ada), residential(setup, grace)
-    api = Caller(client, create_user, *STAFF)
+    api = ApiCaller(client, create_user, *STAFF)
     url = f"/api/v1/care_contracts/people/{ada.id}/absences"
 
     created = api.post(url, json={"absence_type_id": hospital().id, "start_date": "2026-04-06",
@@ -386,7 +372,7 @@ def test_bed_allocations_over_the_api(client, create_user, act_as, db):
     ada = residential(setup, make_person("Ada", "Lovelace"))
     grace = residential(setup, make_person("Grace", "Hopper"))
     services.allocate_bed(ada, bed_a.id, at(date(2026, 4, 6), 14), None)
-    api = Caller(client, create_user, *STAFF)
+    api = ApiCaller(client, create_user, *STAFF)
     url = f"/api/v1/care_contracts/services/{grace.id}/beds"
 
     taken = api.post(url, json={"bed_id": bed_a.id, "start_at": "2026-04-06T14:00:00+01:00"})
@@ -416,7 +402,7 @@ def test_view_only_api_callers_read_but_cannot_change(client, create_user, act_a
     ada = make_person("Ada", "Lovelace")
     residential(setup, ada)
     absence = services.save_absence(ada.id, None, stay())
-    api = Caller(client, create_user, *VIEWER)
+    api = ApiCaller(client, create_user, *VIEWER)
     assert api.get(f"/api/v1/care_contracts/people/{ada.id}/absences").status_code == 200
     assert api.post(f"/api/v1/care_contracts/people/{ada.id}/absences",
                     json={"absence_type_id": hospital().id, "start_date": "2026-09-01"}).status_code == 403

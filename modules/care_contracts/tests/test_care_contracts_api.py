@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from core.api.testing import bearer, make_token
+from core.api.testing import ApiCaller
 from core.people.testing import make_person
 from modules.care_contracts import services
 from modules.care_contracts.testing import make_care_setup
@@ -14,20 +14,6 @@ from modules.care_contracts.testing import make_care_setup
 pytestmark = pytest.mark.modules("care_contracts")
 
 STAFF = ("people.view", "care_contracts.contract.view", "care_contracts.contract.write")
-
-
-class Caller:
-    """The test client sending a personal API token for a user holding exactly the given permissions."""
-
-    def __init__(self, client, create_user, *permissions):
-        self.client = client
-        self.headers = bearer(make_token(create_user(*permissions)))
-
-    def __getattr__(self, method):
-        def call(url, headers=None, **kwargs):
-            return getattr(self.client, method)(url, headers={**self.headers, **(headers or {})}, **kwargs)
-
-        return call
 
 
 def new_service(setup, person_id, client, **changes):
@@ -44,7 +30,7 @@ def new_service(setup, person_id, client, **changes):
 def test_create_a_service_and_its_rates_over_the_api(client, create_user, db):
     setup = make_care_setup()
     person = make_person("Edith", "Cavell")
-    client = Caller(client, create_user, *STAFF)
+    client = ApiCaller(client, create_user, *STAFF)
 
     response = new_service(setup, person.id, client)
 
@@ -67,7 +53,7 @@ def test_create_a_service_and_its_rates_over_the_api(client, create_user, db):
 
 def test_rules_are_refused_naming_the_field(client, create_user, db):
     setup = make_care_setup()
-    client = Caller(client, create_user, *STAFF)
+    client = ApiCaller(client, create_user, *STAFF)
     response = new_service(setup, make_person().id, client, end_at="2026-05-01T00:00:00+01:00")
     assert response.status_code == 422
     assert "mandatory when an end date is recorded" in response.get_json()["errors"]["end_reason_id"][0]
@@ -77,7 +63,7 @@ def test_rules_are_refused_naming_the_field(client, create_user, db):
 
 def test_changes_need_if_match(client, create_user, db):
     setup = make_care_setup()
-    client = Caller(client, create_user, *STAFF)
+    client = ApiCaller(client, create_user, *STAFF)
     service = new_service(setup, make_person().id, client).get_json()
     url = f"/api/v1/care_contracts/services/{service['id']}"
     body = {key: service[key] for key in ("service_id", "contract_service_id", "start_at", "status",
@@ -97,7 +83,7 @@ def test_finance_runs_and_invoices_over_the_api(client, create_user, act_as, db)
     services.save_service(contract, None, services.ServiceDetails(
         service_id=setup.residential.id, contract_service_id=setup.residential_service.id,
         start_at=services.datetime(2025, 4, 7, tzinfo=services.LONDON), status="completed"))
-    client = Caller(client, create_user, "care_contracts.finance.run", "care_contracts.invoice.view")
+    client = ApiCaller(client, create_user, "care_contracts.finance.run", "care_contracts.invoice.view")
 
     for job in ("transactions", "invoicing"):
         run = client.post("/api/v1/care_contracts/finance/runs", json={"job": job})
@@ -109,7 +95,7 @@ def test_finance_runs_and_invoices_over_the_api(client, create_user, act_as, db)
 
 
 def test_api_permissions_and_unknown_records(client, create_user):
-    client = Caller(client, create_user, "care_contracts.contract.view", "people.view")
+    client = ApiCaller(client, create_user, "care_contracts.contract.view", "people.view")
     assert client.post("/api/v1/care_contracts/contracts", json={}).status_code == 403
     assert client.get("/api/v1/care_contracts/services/999").status_code == 404
     assert client.get("/api/v1/care_contracts/invoices").status_code == 403

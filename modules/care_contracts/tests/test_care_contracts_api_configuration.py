@@ -8,7 +8,7 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from core.api.testing import bearer, make_token, schemathesis_failures
+from core.api.testing import ApiCaller, bearer, make_token, schemathesis_failures
 from core.extensions import db as _db
 from core.people.testing import make_person
 from modules.care_contracts.models import AbsenceType, PersonContractService, RateUnit
@@ -21,23 +21,9 @@ STAFF = ("people.view", "care_contracts.contract.view", "care_contracts.contract
 API = "/api/v1/care_contracts/configuration"
 
 
-class Caller:
-    """The test client sending a personal API token for a user holding exactly the given permissions."""
-
-    def __init__(self, client, create_user, *permissions):
-        self.client = client
-        self.headers = bearer(make_token(create_user(*permissions)))
-
-    def __getattr__(self, method):
-        def call(url, headers=None, **kwargs):
-            return getattr(self.client, method)(url, headers={**self.headers, **(headers or {})}, **kwargs)
-
-        return call
-
-
 @pytest.fixture
 def admin(client, create_user):
-    return Caller(client, create_user, CONFIGURE)
+    return ApiCaller(client, create_user, CONFIGURE)
 
 
 def errors(response) -> dict:
@@ -202,7 +188,7 @@ def test_finance_code_mappings_refuse_a_clash(admin, db):
 
 def test_configuration_needs_its_permission_and_unknown_records_are_404(admin, client, create_user, db):
     setup = make_care_setup()
-    writer = Caller(client, create_user, *STAFF)
+    writer = ApiCaller(client, create_user, *STAFF)
     assert writer.get(f"{API}/funders").status_code == 403
     assert writer.get(f"{API}/funders/{setup.council.id}").status_code == 403
     refused = writer.post(f"{API}/funders", json={"code": "x", "name": "X", "kind": "council"})
@@ -231,7 +217,7 @@ def new_home_care_service(setup, person_id, staff, frequency_weeks=1):
 
 def test_the_planned_schedule_over_the_api_and_the_weekly_charge_follows(client, create_user, db):
     setup = make_care_setup()  # home care: per hour, standard rate £24.00
-    staff = Caller(client, create_user, *STAFF)
+    staff = ApiCaller(client, create_user, *STAFF)
     service_id = new_home_care_service(setup, make_person("Mary", "Seacole").id, staff)
     service_url = f"/api/v1/care_contracts/services/{service_id}"
     visits = f"{service_url}/visits"
@@ -269,7 +255,7 @@ def test_the_planned_schedule_over_the_api_and_the_weekly_charge_follows(client,
 
 def test_schedule_refusals_and_access(client, create_user, db):
     setup = make_care_setup()
-    staff = Caller(client, create_user, *STAFF)
+    staff = ApiCaller(client, create_user, *STAFF)
     service_id = new_home_care_service(setup, make_person().id, staff)
     visits = f"/api/v1/care_contracts/services/{service_id}/visits"
     # a weekly residential service has no schedule
@@ -284,7 +270,7 @@ def test_schedule_refusals_and_access(client, create_user, db):
                         json={"weekday": 1, "start_time": "09:00:00", "end_time": "10:00:00"})
     assert errors(weekly) == {"weekday": ["Per week services have no planned schedule"]}
 
-    reader = Caller(client, create_user, "people.view", "care_contracts.contract.view")
+    reader = ApiCaller(client, create_user, "people.view", "care_contracts.contract.view")
     assert reader.get(visits).status_code == 200
     assert reader.post(visits, json={"weekday": 1, "start_time": "09:00:00", "end_time": "10:00:00"}).status_code == 403
     assert staff.get("/api/v1/care_contracts/services/999999/visits").status_code == 404
@@ -319,7 +305,7 @@ def test_schemathesis_finds_no_server_error_in_any_care_contracts_operation(app,
     # tests/test_api_schema.py runs with no module enabled: this covers the module's own operations
     setup = make_care_setup()
     everything = (*STAFF, CONFIGURE, "care_contracts.finance.run", "care_contracts.invoice.view")
-    staff = Caller(app.test_client(), create_user, *STAFF)
+    staff = ApiCaller(app.test_client(), create_user, *STAFF)
     person = make_person()
     service_id = new_home_care_service(setup, person.id, staff)
     contract_id = _db.session.get(PersonContractService, service_id).person_contract_id
