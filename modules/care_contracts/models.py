@@ -278,7 +278,8 @@ class PersonContract(db.Model):
     establishment: Mapped[Establishment] = relationship(lazy="joined")
     contract_scheme: Mapped[ContractScheme] = relationship(lazy="joined")
     services: Mapped[list[PersonContractService]] = relationship(
-        back_populates="person_contract", order_by="PersonContractService.start_at", lazy="selectin")
+        back_populates="person_contract", order_by="[PersonContractService.start_at, PersonContractService.id]",
+        lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
     __audit_person__ = "person_id"
@@ -537,7 +538,8 @@ class PersonAbsence(db.Model):
     absence_type: Mapped[AbsenceType] = relationship(lazy="joined")
     #: the Person Contract Services whose charge the absence affects
     services: Mapped[list[PersonContractService]] = relationship(
-        secondary=person_absence_service, order_by="PersonContractService.start_at", lazy="selectin")
+        secondary=person_absence_service, order_by="[PersonContractService.start_at, PersonContractService.id]",
+        lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
     __audit_person__ = "person_id"

@@ -648,7 +648,7 @@ def contributions_of(service: PersonContractService) -> list[PersonContractServi
     """The contribution records deducted from a residential service."""
     return list(db.session.scalars(
         select(PersonContractService).where(PersonContractService.contribution_of_id == service.id)
-        .order_by(PersonContractService.start_at)))
+        .order_by(PersonContractService.start_at, PersonContractService.id)))
 
 
 # --- rates in force and the weekly charge ---------------------------------------------------------------------
