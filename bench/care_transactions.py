@@ -50,8 +50,9 @@ INSERT INTO care_contracts_contract_service (code, name, active, created_at, con
 SELECT 'bench_residential', 'Residential care at Bench Care Home', true, now(), s.id, v.id, u.id, false, true, 84000
 FROM care_contracts_contract_scheme s, care_contracts_service v, care_contracts_rate_unit u WHERE u.code = 'per_week';
 
-INSERT INTO care_contracts_finance_code_mapping (establishment_id, service_id, funder_id, finance_code, created_at)
-SELECT e.id, v.id, f.id, 'RES-BENCH', now()
+INSERT INTO care_contracts_finance_code_mapping (establishment_id, service_id, funder_id, finance_code, active,
+    created_at)
+SELECT e.id, v.id, f.id, 'RES-BENCH', true, now()
 FROM care_contracts_establishment e, care_contracts_service v, care_contracts_funder f;
 
 INSERT INTO person (first_names, last_name, interpreter_required, restricted, search_name, safeguarding_notes,

@@ -633,7 +633,16 @@ class CareFinanceCodeMappingSchema(Schema):
     service_id = Id(required=True)
     funder_id = Id(required=True)
     finance_code = Text(40, min_length=1, required=True, metadata={"description": "The ledger code, e.g. RES-OAK-NCC."})
+    active = fields.Boolean(load_default=True, metadata={
+        "description": "In use (given to new services); false retires the mapping: services that took its code keep "
+                       "it, new ones get none. A retired mapping still holds its establishment, service and funder."})
     version = VERSION
+
+
+class ConfigQuery(Schema):
+    """Which records of a configuration kind to list."""
+
+    active = fields.Boolean(metadata={"description": "Only records in use (true) or only retired ones (false)."})
 
 
 #: the schema of each configuration kind, by its slug in services.CONFIG_KINDS (and in the URL)
@@ -685,11 +694,13 @@ def _config_resources(slug: str, schema: type[Schema]) -> None:
 
     class Records(MethodView):
         @require_permission(services.CONFIGURE)
+        @blp.arguments(ConfigQuery, location="query")
         @blp.response(200, schema(many=True))
         @blp.paginate(AnyPage)
-        @_documented(f"Every {kind.singular}, those in use first (care_contracts.config.manage).")
-        def get(self):
-            return services.config_records(slug)
+        @_documented(f"Every {kind.singular}, those in use first; active=true or false lists only those in use or "
+                     f"only retired ones (care_contracts.config.manage).")
+        def get(self, query):
+            return services.config_records(slug, query.get("active"))
 
         @require_permission(services.CONFIGURE)
         @blp.arguments(schema)

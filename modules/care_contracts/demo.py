@@ -75,7 +75,7 @@ def _configuration() -> dict:
             room = _one(Room, f"oak_room_{number}", name=f"Room {number}", sub_location_id=floor.id)
             beds.append(_one(Bed, f"oak_room_{number}_bed", name="Bed", room_id=room.id))
     council = _one(Funder, "northshire_cc", name="Northshire County Council", kind="council")
-    _one(Funder, "north_icb", name="North Integrated Care Board", kind="nhs")
+    icb = _one(Funder, "north_icb", name="North Integrated Care Board", kind="nhs")
     private = _one(Funder, "oak_lodge_private", name="Oak Lodge (private residents)", kind="private",
                    establishment_id=home.id)
     residential = _one(Service, "residential", name="Residential care")
@@ -105,12 +105,14 @@ def _configuration() -> dict:
             service_id=home_care.id, rate_unit_id=unit["per_hour"].id, negotiated_rates_apply=True,
             standard_rate_pence=2400),
     }
-    for establishment, service, funder, code in ((home, residential, council, "RES-OAK-NCC"),
-                                                 (home, residential, private, "RES-OAK-PRIV"),
-                                                 (branch, home_care, council, "DOM-HSN-NCC")):
-        if services.mapped_finance_code(establishment.id, service.id, funder.id) is None:
+    # the ICB's Oak Lodge code is retired: its residents are now funded through the council's framework
+    for establishment, service, funder, code, active in ((home, residential, council, "RES-OAK-NCC", True),
+                                                         (home, residential, private, "RES-OAK-PRIV", True),
+                                                         (branch, home_care, council, "DOM-HSN-NCC", True),
+                                                         (home, residential, icb, "RES-OAK-ICB", False)):
+        if services.finance_code_mapping(establishment.id, service.id, funder.id) is None:
             db.session.add(FinanceCodeMapping(establishment_id=establishment.id, service_id=service.id,
-                                              funder_id=funder.id, finance_code=code))
+                                              funder_id=funder.id, finance_code=code, active=active))
     db.session.flush()
     return {"home": home, "branch": branch, "beds": beds, "schemes": {
         "council_residential": council_residential, "private": private_scheme, "home_care": council_home_care},

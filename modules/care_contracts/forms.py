@@ -271,6 +271,7 @@ class FinanceCodeMappingForm(FlaskForm):
     funder_id = _select("Funder", "Select the funder")
     finance_code = StringField("Finance code", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the finance code"), Length(max=40, message="Finance code must be 40 characters or fewer")])
+    active = BooleanField("In use (given to new services)", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 

@@ -242,6 +242,8 @@ class FinanceCodeMapping(db.Model):
     funder_id: Mapped[int] = mapped_column(ForeignKey("care_contracts_funder.id"))
     #: the ledger code transactions for such services are posted to, e.g. "RES-OAK-CNCL"
     finance_code: Mapped[str] = mapped_column(String(40))
+    #: retired mappings stay on the services that took their code but give no code to new ones
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     establishment: Mapped[Establishment] = relationship(lazy="joined")

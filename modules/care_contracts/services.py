@@ -192,6 +192,11 @@ def _check_mapping(record, values: dict[str, Any]) -> None:
         )
     )
     if clash is not None and clash is not record:
+        # one mapping per establishment, service and funder, in use or not, so a service's code has one history
+        if not clash.active:
+            raise CareContractsError(
+                "funder_id", f"{clash.finance_code} is already the finance code for this establishment, service and "
+                             f"funder, though retired: bring that mapping back into use, changing its code if needed")
         raise CareContractsError(
             "funder_id", f"{clash.finance_code} is already the finance code for this establishment, service and funder")
 
@@ -264,13 +269,15 @@ def config_kind(slug: str) -> ConfigKind:
     return CONFIG_KINDS[slug]
 
 
-def config_records(slug: str) -> list[Any]:
-    """Every record of a configuration kind, in use first, then by name."""
+def config_records(slug: str, active: bool | None = None) -> list[Any]:
+    """Every record of a configuration kind (only those in use, or only retired ones), in use first, then by name."""
     authorize(CONFIGURE)
     model = CONFIG_KINDS[slug].model
-    if model is FinanceCodeMapping:
-        return list(db.session.scalars(select(model).order_by(model.finance_code)))
-    return list(db.session.scalars(select(model).order_by(model.active.desc(), model.name)))
+    name = model.finance_code if model is FinanceCodeMapping else model.name
+    query = select(model).order_by(model.active.desc(), name, model.id)
+    if active is not None:
+        query = query.where(model.active.is_(active))
+    return list(db.session.scalars(query))
 
 
 def options(model: type, current: int | None = None) -> list[tuple[Any, str]]:
@@ -417,9 +424,15 @@ def create_contract(person_id: int, establishment_id: int | None, contract_schem
 
 
 def mapped_finance_code(establishment_id: int, service_id: int, funder_id: int) -> str | None:
-    """The finance code the mapping gives an establishment, service and funder, or None when none is mapped."""
+    """The finance code a mapping in use gives an establishment, service and funder, or None when none does."""
+    mapping = finance_code_mapping(establishment_id, service_id, funder_id)
+    return mapping.finance_code if mapping is not None and mapping.active else None
+
+
+def finance_code_mapping(establishment_id: int, service_id: int, funder_id: int) -> FinanceCodeMapping | None:
+    """The mapping of an establishment, service and funder, in use or retired, or None when there is none."""
     return db.session.scalar(
-        select(FinanceCodeMapping.finance_code).where(
+        select(FinanceCodeMapping).where(
             FinanceCodeMapping.establishment_id == establishment_id,
             FinanceCodeMapping.service_id == service_id,
             FinanceCodeMapping.funder_id == funder_id,
@@ -588,7 +601,12 @@ def _apply_finance_code(service: PersonContractService, contract: PersonContract
         service.finance_code = typed[:40]
         service.finance_code_edited = True  # never replaced from the mapping again
     elif not service.finance_code_edited:
-        service.finance_code = mapped_finance_code(contract.establishment_id, service.service_id, service.funder.id)
+        mapping = finance_code_mapping(contract.establishment_id, service.service_id, service.funder.id)
+        if mapping is None or mapping.active:
+            service.finance_code = mapping.finance_code if mapping is not None else None
+        elif service.id is None or inspect(service).attrs.service_id.history.has_changes():
+            service.finance_code = None  # a retired mapping gives no code to a new service or a changed one
+        # an existing service keeps the code its retired mapping gave it, as retired records stay on old contracts
 
 
 def _after_service_change(service: PersonContractService, was_completed: bool, changed: bool) -> None:

@@ -25,7 +25,7 @@ def test_service_absences_become_person_absences_linked_to_their_service_and_bac
                              "DATABASE_URL": f"sqlite:///{tmp_path / 'absences.sqlite3'}"})
     with app.app_context():
         database.upgrade(app, echo=lambda line: None)
-        database.downgrade(app, "care_contracts", BEFORE)
+        # configuration and the service are written at head, as the models describe it, then taken back
         setup = make_care_setup()
         person = make_person("Ada", "Lovelace")
         contract = PersonContract(person_id=person.id, establishment_id=setup.home.id,
@@ -36,14 +36,16 @@ def test_service_absences_become_person_absences_linked_to_their_service_and_bac
             contract_service_id=setup.residential_service.id, rate_unit_id=setup.residential_service.rate_unit_id,
             start_at=datetime(2026, 4, 6, 14, tzinfo=LONDON), status="completed")
         db.session.add_all([contract, service])
-        db.session.flush()
+        db.session.commit()
+        person_id, service_id = person.id, service.id
+        db.session.remove()
+        database.downgrade(app, "care_contracts", BEFORE)
         hospital = db.session.scalar(text("SELECT id FROM care_contracts_absence_type WHERE code = 'hospital'"))
         db.session.execute(text(
             "INSERT INTO care_contracts_service_absence (id, person_contract_service_id, absence_type_id, start_date, "
             "end_date, notes, created_at) VALUES (7, :service, :kind, '2026-05-04', '2026-06-15', 'Hip operation', "
-            "'2026-05-04 09:00:00+00:00')"), {"service": service.id, "kind": hospital})
+            "'2026-05-04 09:00:00+00:00')"), {"service": service_id, "kind": hospital})
         db.session.commit()
-        person_id, service_id = person.id, service.id
         db.session.remove()  # the migration runs on its own connection
 
         database.upgrade(app, echo=lambda line: None)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.api.testing import ApiCaller, bearer, make_token, schemathesis_failures
 from core.extensions import db as _db
 from core.people.testing import make_person
-from modules.care_contracts.models import AbsenceType, PersonContractService, RateUnit
+from modules.care_contracts.models import AbsenceType, FinanceCodeMapping, PersonContractService, RateUnit
 from modules.care_contracts.testing import make_care_setup
 
 pytestmark = pytest.mark.modules("care_contracts")
@@ -186,6 +186,64 @@ def test_finance_code_mappings_refuse_a_clash(admin, db):
     assert renamed.status_code == 200 and renamed.get_json()["finance_code"] == "RES-OAK-ICB"
 
 
+def test_a_retired_mapping_gives_new_services_no_code_and_existing_ones_keep_theirs(admin, client, create_user, db):
+    setup = make_care_setup()
+    staff = ApiCaller(client, create_user, *STAFF)
+    contract = staff.post("/api/v1/care_contracts/contracts", json={
+        "person_id": make_person().id, "establishment_id": setup.home.id,
+        "contract_scheme_id": setup.residential_scheme.id, "start_date": "2026-04-06"}).get_json()
+    service = {"service_id": setup.residential.id, "contract_service_id": setup.residential_service.id,
+               "start_at": "2026-04-06T14:00:00+01:00", "status": "draft", "frequency_weeks": 1,
+               "suspend_debtor_invoices": False}
+    services_url = f"/api/v1/care_contracts/contracts/{contract['id']}/services"
+    existing = staff.post(services_url, json=service)
+    assert existing.get_json()["finance_code"] == "RES-OAK-NCC"
+
+    mapping_id = db.session.scalar(select(FinanceCodeMapping.id).where(FinanceCodeMapping.finance_code == "RES-OAK-NCC"))
+    url = f"{API}/finance_codes/{mapping_id}"
+    read = admin.get(url)
+    assert read.get_json()["active"] is True
+    body = {"establishment_id": setup.home.id, "service_id": setup.residential.id, "funder_id": setup.council.id,
+            "finance_code": "RES-OAK-NCC", "active": False}
+    retired = admin.put(url, json=body, headers={"If-Match": read.headers["ETag"]})
+    assert retired.status_code == 200 and retired.get_json()["active"] is False
+    assert retired.headers["ETag"] != read.headers["ETag"]
+
+    new = staff.post(services_url, json=service)
+    assert new.status_code == 201 and new.get_json()["finance_code"] is None
+    existing_url = f"/api/v1/care_contracts/services/{existing.get_json()['id']}"
+    kept = staff.put(existing_url, json={**service, "account_code": "PO 4471"},
+                     headers={"If-Match": existing.headers["ETag"]})
+    assert kept.status_code == 200, kept.get_json()
+    assert (kept.get_json()["account_code"], kept.get_json()["finance_code"]) == ("PO 4471", "RES-OAK-NCC")
+
+    clash = admin.post(f"{API}/finance_codes", json={**body, "finance_code": "RES-OAK-NEW", "active": True})
+    assert errors(clash) == {"funder_id": [
+        "RES-OAK-NCC is already the finance code for this establishment, service and funder, though retired: "
+        "bring that mapping back into use, changing its code if needed"]}
+
+
+def test_configuration_lists_filter_on_active(admin, db):
+    setup = make_care_setup()
+    setup.nhs.active = False
+    db.session.scalar(select(FinanceCodeMapping).where(FinanceCodeMapping.finance_code == "DOM-HSN-NCC")).active = False
+    db.session.flush()
+
+    def names(kind, **query):
+        response = admin.get(f"{API}/{kind}", query_string=query)
+        assert response.status_code == 200, response.get_json()
+        return [row.get("name") or row["finance_code"] for row in response.get_json()]
+
+    # in use first, as on the screens
+    assert names("funders") == ["Northshire County Council", "Oak Lodge (private)", "North Integrated Care Board"]
+    assert names("funders", active="true") == ["Northshire County Council", "Oak Lodge (private)"]
+    assert names("funders", active="false") == ["North Integrated Care Board"]
+    assert names("finance_codes") == ["RES-OAK-NCC", "RES-OAK-PRIV", "DOM-HSN-NCC"]
+    assert names("finance_codes", active="false") == ["DOM-HSN-NCC"]
+    assert names("establishments", active="false") == []
+    assert errors(admin.get(f"{API}/funders", query_string={"active": "sometimes"})) == {"active": ["Not a valid boolean."]}
+
+
 def test_configuration_needs_its_permission_and_unknown_records_are_404(admin, client, create_user, db):
     setup = make_care_setup()
     writer = ApiCaller(client, create_user, *STAFF)
@@ -293,6 +351,11 @@ def test_the_openapi_document_with_the_module_validates(client):
     funder = paths["/api/v1/care_contracts/configuration/funders/{record_id}"]
     assert {"If-Match"} <= {parameter.get("name") for parameter in funder["put"].get("parameters", [])}
     assert {"412", "428"} <= set(funder["put"]["responses"])
+    for kind in ("funders", "finance_codes"):
+        listing = paths[f"/api/v1/care_contracts/configuration/{kind}"]["get"]
+        active = [parameter for parameter in listing["parameters"] if parameter["name"] == "active"]
+        assert active[0]["in"] == "query" and active[0]["schema"]["type"] == "boolean"
+    assert "active" in document["components"]["schemas"]["CareFinanceCodeMapping"]["properties"]
     steps = document["components"]["schemas"]["CareAbsenceType"]["properties"]["steps"]
     assert steps["type"] == "array"
     for path, operations in paths.items():

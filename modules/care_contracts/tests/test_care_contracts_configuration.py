@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 from sqlalchemy import select
 
+from core.people.testing import make_person
+from core.types import LONDON
 from modules.care_contracts import services
 from modules.care_contracts.models import (
     AbsenceType,
@@ -156,6 +160,60 @@ def test_finance_code_mapping_is_unique_per_establishment_service_and_funder(cli
     assert response.status_code == 302
     codes = {m.finance_code for m in db.session.scalars(select(FinanceCodeMapping))}
     assert codes == {"RES-OAK-NCC", "RES-OAK-PRIV", "DOM-HSN-NCC", "RES-OAK-CHC"}
+
+
+def _residential(setup, **changes) -> services.ServiceDetails:
+    values = {"service_id": setup.residential.id, "contract_service_id": setup.residential_service.id,
+              "start_at": datetime(2026, 4, 6, 14, tzinfo=LONDON), "status": "draft", "frequency_weeks": 1}
+    return services.ServiceDetails(**{**values, **changes})
+
+
+def test_finance_officer_retires_a_mapping_on_screen(client, login_as, act_as, db):
+    setup = make_care_setup(finance_code_updateable=True)
+    act_as("people.view", "care_contracts.contract.view", "care_contracts.contract.write")
+    contract = services.create_contract(make_person().id, setup.home.id, setup.residential_scheme.id, "",
+                                        date(2026, 4, 6), None)
+    existing = services.save_service(contract, None, _residential(setup))
+    typed = services.save_service(contract, None, _residential(setup, update_finance_code=True,
+                                                               finance_code="RES-OAK-SPECIAL"))
+    assert (existing.finance_code, typed.finance_code) == ("RES-OAK-NCC", "RES-OAK-SPECIAL")
+    mapping = db.session.scalar(select(FinanceCodeMapping).where(FinanceCodeMapping.finance_code == "RES-OAK-NCC"))
+    edit = f"/care-contracts/configuration/finance_codes/{mapping.id}/edit"
+    fields = {"establishment_id": setup.home.id, "service_id": setup.residential.id, "funder_id": setup.council.id,
+              "finance_code": "RES-OAK-NCC"}
+
+    login_as(CONFIGURE)
+    form = client.get(edit).get_data(as_text=True)
+    assert "In use (given to new services)" in form and "checked" in form
+    response = client.post(edit, data=fields)  # the In use box left unticked
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert mapping.active is False
+    page = client.get("/care-contracts/configuration/finance_codes/").get_data(as_text=True)
+    page = page[page.index("<tbody"):]  # the table, not the "Saved" banner above it
+    # in use first; the retired mapping is last and says so
+    assert page.index("DOM-HSN-NCC") < page.index("RES-OAK-PRIV") < page.index("RES-OAK-NCC")
+    retired_row = page[page.index("RES-OAK-NCC"):].split("</tr>")[0]
+    assert retired_row.endswith('<td class="govuk-table__cell">No</td>\n    ')
+
+    # a new service gets no code; existing services keep theirs, whether mapped or typed
+    new = services.save_service(contract, None, _residential(setup))
+    services.save_service(contract, existing, _residential(setup, account_code="PO 4471"))
+    services.save_service(contract, typed, _residential(setup, account_code="PO 4471"))
+    assert (new.finance_code, existing.finance_code, typed.finance_code) == (None, "RES-OAK-NCC", "RES-OAK-SPECIAL")
+    assert services.mapped_finance_code(setup.home.id, setup.residential.id, setup.council.id) is None
+
+    # the establishment, service and funder stay taken: the officer is told to bring the mapping back instead
+    response = client.post("/care-contracts/configuration/finance_codes/new",
+                           data={**fields, "finance_code": "RES-OAK-NCC-2", "active": "y"})
+    assert response.status_code == 400
+    assert ("RES-OAK-NCC is already the finance code for this establishment, service and funder, though retired: "
+            "bring that mapping back into use, changing its code if needed") in response.get_data(as_text=True)
+    response = client.post(edit, data={**fields, "finance_code": "RES-OAK-NCC-2", "active": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    services.save_service(contract, new, _residential(setup))
+    assert (new.finance_code, mapping.active) == ("RES-OAK-NCC-2", True)
 
 
 def test_configuration_needs_its_permission(client, login_as):
