@@ -86,6 +86,9 @@ class ServiceUserSchema(Schema):
     contract_reference = fields.String()
     key_worker = fields.Nested(UserRef, allow_none=True)
     payment_method = fields.String(metadata={"description": '"bacs" or "cash". Bank details are never sent.'})
+    bank_details_warning = fields.Method("_bank_warning", allow_none=True, dump_only=True, metadata={
+        "description": "Read only: when BACS details fail the bank's modulus check, a warning to check them with the "
+                       "service user (naming only the account number's last four digits); null when none."})
     end_date = fields.Date(allow_none=True, metadata={"description": "The day they left, if they have."})
     move_on_outcome = fields.Nested(LookupRef, allow_none=True)
     move_on_date = fields.Date(allow_none=True)
@@ -101,6 +104,9 @@ class ServiceUserSchema(Schema):
 
     def _needs(self, service_user) -> str | None:
         return service_user.special_needs if can_see_sensitive(service_user.person_id) else None
+
+    def _bank_warning(self, service_user) -> str | None:
+        return services.bank_details_warning(service_user)
 
 
 class NewServiceUserSchema(Schema):
@@ -349,8 +355,13 @@ class Meetings(MethodView):
     @require_permission(services.VIEW_USERS)
     @blp.response(200, MeetingSchema(many=True))
     def get(self, service_user_id):
-        """A service user's consultation and review meetings, newest first, with their agreed actions."""
-        return services.meetings_of(_service_user_or_404(service_user_id))
+        """A service user's consultation and review meetings, newest first, with their agreed actions; audited as a
+        view of the person."""
+        service_user = _service_user_or_404(service_user_id)
+        meetings = services.meetings_of(service_user)
+        audit.record_view("attendance_service_user", service_user.id, person_id=service_user.person_id)
+        db.session.commit()
+        return meetings
 
     @require_permission(services.VIEW_USERS, services.RECORD_MEETINGS)
     @blp.arguments(MeetingInputSchema)
@@ -370,8 +381,10 @@ class MeetingResource(MethodView):
     @require_permission(services.VIEW_USERS)
     @blp.response(200, MeetingSchema, headers={"ETag": ETAG})
     def get(self, meeting_id):
-        """One meeting with its agreed actions, and its version as ETag."""
+        """One meeting with its agreed actions, and its version as ETag; audited as a view of the person."""
         meeting = get_or_404(Meeting, meeting_id, "meeting")
+        audit.record_view("attendance_meeting", meeting.id, person_id=meeting.service_user.person_id)
+        db.session.commit()
         return meeting, etag_headers(meeting)
 
     @require_permission(services.VIEW_USERS, services.RECORD_MEETINGS)

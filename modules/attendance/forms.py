@@ -200,6 +200,12 @@ class CsrfForm(FlaskForm):
     """A form with only its CSRF token, for buttons and hand-built registers."""
 
 
+class RemoveMeetingForm(FlaskForm):
+    """The confirmation of a meeting's removal, carrying the version of the meeting it showed."""
+
+    version = HiddenField()
+
+
 class UnplannedForm(FlaskForm):
     service_user_id = _select("Service user")
     note = StringField("Note", widget=GovTextInput(), validators=[Length(max=200)])

@@ -586,6 +586,23 @@ def _apply_details(service_user: ServiceUser, details: ServiceUserDetails) -> No
     service_user.bank_account_number = account
 
 
+def bank_details_warning(service_user: ServiceUser) -> str | None:
+    """The warning to show when a BACS service user's sort code and account number fail Vocalink's modulus check."""
+    from .payments import bank_details
+
+    if service_user.payment_method != BACS:
+        return None
+    try:
+        details = bank_details.check(service_user.bank_sort_code, service_user.bank_account_number)
+    except bank_details.BankDetailsError:  # a bad format is refused when saved, so only older records get here
+        return None
+    if details.warning is None:
+        return None
+    # only the account's last four digits, as the profile page shows them: the API never sends bank details
+    return (f"The sort code and the account number ending {details.account_number[-4:]} fail the bank's modulus "
+            "check: check both with the service user before they are paid by BACS")
+
+
 def create_service_user(person_id: int, details: ServiceUserDetails) -> ServiceUser:
     """Make a core person a service user with a profile."""
     authorize(MANAGE_USERS)

@@ -26,6 +26,7 @@ from .forms import (
     PatternForm,
     PremisesForm,
     ReasonForm,
+    RemoveMeetingForm,
     SectionForm,
     ServiceUserForm,
     UnplannedForm,
@@ -105,6 +106,13 @@ def _details(form: ServiceUserForm) -> services.ServiceUserDetails:
     )
 
 
+def _flash_bank_warning(service_user) -> None:
+    """Saved, but warn on the next page when the bank details fail the modulus check."""
+    warning = services.bank_details_warning(service_user)
+    if warning:
+        flash(warning + ".", "warning")
+
+
 @bp.route("/service-users/new", methods=["GET", "POST"])
 @require_permission(services.MANAGE_USERS)
 def new_service_user():
@@ -126,6 +134,7 @@ def new_service_user():
         else:
             db.session.commit()
             flash(f"{person.display_name} is now a service user.", "success")
+            _flash_bank_warning(service_user)
             return redirect(url_for("attendance.service_user", service_user_id=service_user.id))
     return render_template("attendance/service_user_form.html", form=form, person=person,
                            service_user=None), _status(form)
@@ -164,6 +173,7 @@ def edit_service_user(service_user_id: int):
         else:
             db.session.commit()
             flash("Profile saved.", "success")
+            _flash_bank_warning(service_user)
             return redirect(url_for("attendance.service_user", service_user_id=service_user.id))
     return render_template("attendance/service_user_form.html", form=form, person=service_user.person,
                            service_user=service_user), _status(form)
@@ -399,9 +409,17 @@ def change_meeting(service_user_id: int, meeting_id: int):
 def remove_meeting(service_user_id: int, meeting_id: int):
     service_user = _service_user_or_404(service_user_id)
     meeting = _meeting_or_404(service_user, meeting_id)
-    form = CsrfForm()
+    form = RemoveMeetingForm()
+    if request.method == "GET":
+        form.version.data = str(meeting.version)
     if form.validate_on_submit():
         label = _meeting_label(meeting)
+        try:
+            # a page showing an older version is refused: the meeting may have been corrected since
+            ensure_current(meeting, form.version.data, label, {})
+        except StaleEdit as stale:
+            return conflict_page(stale, url_for("attendance.remove_meeting", service_user_id=service_user.id,
+                                                meeting_id=meeting.id))
         cancelled = services.remove_meeting(meeting)
         db.session.commit()
         flash(f"Removed {label}; {cancelled} open agreed action{'' if cancelled == 1 else 's'} cancelled.", "success")

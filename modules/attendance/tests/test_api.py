@@ -56,6 +56,32 @@ def test_service_user_made_and_read_without_sensitive_fields(api, db, make_servi
     assert api.get(f"/api/v1/attendance/service-users/{ada.id}").get_json()["medical_conditions"] == "Epilepsy"
 
 
+def test_a_modulus_check_failure_is_saved_and_warned_of(api, db):
+    person = Person(first_names="Cara", last_name="Hill", search_name="cara hill")
+    db.session.add(person)
+    db.session.flush()
+    warning = ("The sort code and the account number ending 4959 fail the bank's modulus check: check both with the "
+               "service user before they are paid by BACS")
+
+    made = api.post("/api/v1/attendance/service-users", json={
+        "person_id": person.id, "referral_date": "2026-10-01", "payment_method": "bacs",
+        "bank_account_name": "C Hill", "bank_sort_code": "08-99-99", "bank_account_number": "66374959"})
+
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["bank_details_warning"] == warning
+    url = made.headers["Location"]
+    assert api.get(url).get_json()["bank_details_warning"] == warning
+    listed = api.get("/api/v1/attendance/service-users?name=hill").get_json()
+    assert [row["bank_details_warning"] for row in listed] == [warning]
+
+    corrected = api.patch(url, json={"bank_account_number": "66374958", "bank_details_warning": "ignored"},
+                          headers={"If-Match": made.headers["ETag"]})
+    assert corrected.status_code == 422  # read only: an integrator cannot send it
+    corrected = api.patch(url, json={"bank_account_number": "66374958"}, headers={"If-Match": made.headers["ETag"]})
+    assert corrected.status_code == 200, corrected.get_json()
+    assert corrected.get_json()["bank_details_warning"] is None
+
+
 def test_bad_profile_names_the_field(api, db):
     person = Person(first_names="Dan", last_name="Cole", search_name="dan cole")
     db.session.add(person)

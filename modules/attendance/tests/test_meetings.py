@@ -203,12 +203,40 @@ def test_remove_screen_warns_then_removes(client, login_as, db, review, ada):
     assert "govuk-warning-text" in page
     assert "Removing the meeting cancels its 2 open agreed actions" in page
 
+    assert '<input type="hidden" name="version" value="1">' in page
+
     meeting_id = review.id
-    removed = client.post(url, data={})
+    removed = client.post(url, data={"version": "1"})
     assert removed.status_code == 302
     db.session.expire_all()
     assert db.session.get(Meeting, meeting_id) is None
     assert {i.status for i in _intentions_of(ada.person_id)} == {"cancelled"}
+
+
+def test_removing_a_meeting_changed_since_the_page_was_opened_is_refused(client, login_as, db, review, ada):
+    login_as(*RECORDER)
+    url = f"/attendance/service-users/{ada.id}/meetings/{review.id}/remove"
+    assert '<input type="hidden" name="version" value="1">' in client.get(url).get_data(as_text=True)
+    # meanwhile someone corrects the meeting rather than removing it
+    services.change_meeting(review, "review", date(2026, 11, 20), review.attendees, "Recorded against the right "
+                            "person after all.", review.next_review_on)
+
+    stale = client.post(url, data={"version": "1"})
+
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Someone else changed the review meeting of 20 November 2026 while you were editing" in page
+    assert f'href="{url}"' in page
+    assert client.post(url, data={}).status_code == 409  # no version at all is no better
+    db.session.expire_all()
+    assert db.session.get(Meeting, review.id).notes == "Recorded against the right person after all."
+    assert {i.status for i in _intentions_of(ada.person_id)} == {"open"}
+
+    meeting_id = review.id
+    assert '<input type="hidden" name="version" value="2">' in client.get(url).get_data(as_text=True)
+    assert client.post(url, data={"version": "2"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting_id) is None
 
 
 def test_screens_without_the_record_permission(client, login_as, db, review, ada):
@@ -273,6 +301,23 @@ def test_meetings_through_the_api(api, db, ada, priya, on_day):
     assert call("DELETE", url, **{"If-Match": '"2"'}).status_code == 204
     assert call("GET", url).status_code == 404
     assert [i.status for i in _intentions_of(ada.person_id)] == ["cancelled"]
+
+
+def test_reading_meetings_through_the_api_is_audited_as_a_view_of_the_person(api, db, review, ada):
+    call = api("attendance.service_user.view")
+
+    listed = call("GET", f"/api/v1/attendance/service-users/{ada.id}/meetings")
+    one = call("GET", f"/api/v1/attendance/meetings/{review.id}")
+
+    assert [row["notes"] for row in listed.get_json()] == ["Settled in well at Woodwork."]
+    assert one.get_json()["notes"] == "Settled in well at Woodwork."
+    views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view").order_by(AuditEvent.id)).all()
+    assert [(e.entity_type, e.entity_id, e.person_id, e.actor_name) for e in views] == [
+        ("attendance_service_user", str(ada.id), ada.person_id, "Api Caller"),
+        ("attendance_meeting", str(review.id), ada.person_id, "Api Caller"),
+    ]
+    assert call("GET", "/api/v1/attendance/meetings/999999").status_code == 404
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view")).all()) == 2
 
 
 def test_api_refusals_name_the_field(api, db, ada, priya, on_day):

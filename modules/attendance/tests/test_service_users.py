@@ -95,6 +95,50 @@ def test_making_a_service_user_checks_bank_details(client, login_as, db):
         "200000", "55779911", "NHS integrated care board")
 
 
+def test_bank_details_failing_the_modulus_check_are_saved_with_a_warning(client, login_as, db):
+    # Vocalink's worked example 089999 66374958 passes; one digit off (…4959) fails its check
+    login_as(*VIEW, "attendance.service_user.manage")
+    person = Person(first_names="Cara", last_name="Hill", search_name="cara hill")
+    db.session.add(person)
+    db.session.flush()
+    form = {"referral_date": ["1", "10", "2026"], "payment_method": "bacs", "bank_account_name": "C Hill",
+            "bank_sort_code": "08-99-99", "bank_account_number": "6637 4959"}
+    warning = ("The sort code and the account number ending 4959 fail the bank&#39;s modulus check: check both with "
+               "the service user before they are paid by BACS.")
+
+    saved = client.post(f"/attendance/service-users/new?person_id={person.id}", data=form)
+
+    assert saved.status_code == 302
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Cara Hill is now a service user." in page
+    assert warning in page and "govuk-notification-banner" in page
+    profile = db.session.scalars(select(ServiceUser).where(ServiceUser.person_id == person.id)).one()
+    assert (profile.bank_sort_code, profile.bank_account_number) == ("089999", "66374959")
+
+    edit_url = f"/attendance/service-users/{profile.id}/edit"
+    corrected = client.post(edit_url, data={**form, "version": str(profile.version),
+                                            "bank_account_number": "66374958"})
+    assert corrected.status_code == 302
+    page = client.get(corrected.headers["Location"]).get_data(as_text=True)
+    assert "Profile saved." in page
+    assert "modulus check" not in page
+    db.session.expire_all()
+    assert db.session.get(ServiceUser, profile.id).bank_account_number == "66374958"
+
+
+def test_the_bank_details_warning_is_one_rule(db, make_service_user):
+    cara = make_service_user("Cara", "Hill", payment_method="bacs", bank_account_name="C Hill",
+                             bank_sort_code="938063", bank_account_number="15764273")
+    assert services.bank_details_warning(cara) == (
+        "The sort code and the account number ending 4273 fail the bank's modulus check: check both with the service "
+        "user before they are paid by BACS")
+
+    cara.bank_account_number = "55065200"  # Vocalink's valid example for 938063
+    assert services.bank_details_warning(cara) is None
+    cara.payment_method, cara.bank_sort_code, cara.bank_account_number = "cash", "", ""
+    assert services.bank_details_warning(cara) is None
+
+
 def test_meeting_actions_become_intentions_and_set_the_next_review(db, act_as, all_permissions, ada, create_user,
                                                                    on_day):
     act_as(*all_permissions, "intentions.manage")
