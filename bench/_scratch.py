@@ -54,6 +54,20 @@ def check_own_database(url: str) -> None:
         )
 
 
+def measurable_database(benchmark: str) -> str | None:
+    """The PostgreSQL database to measure on, or None after printing why ``benchmark`` is skipped."""
+    url = database_url()
+    if url is None:
+        print(f"{benchmark}: skipped; set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database.")
+        return None
+    try:
+        check_own_database(url)
+    except NotOwnDatabase as exc:
+        print(f"{benchmark}: skipped; {exc}.")
+        return None
+    return url
+
+
 @contextmanager
 def scratch_app(url: str, schema: str, *, fresh: bool = True, keep: bool = False,
                 modules: tuple[str, ...] = ()) -> Iterator[object]:

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from bench._scratch import NotOwnDatabase, check_own_database, database_url, scratch_app
+from bench._scratch import measurable_database, scratch_app
 from core.extensions import db
 
 SCHEMA = "bench_attendance_fire_register"
@@ -88,14 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="timed requests of each (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch schema afterwards")
     args, _others = parser.parse_known_args(argv)
-    url = database_url()
+    url = measurable_database("attendance_fire_register")
     if url is None:
-        print("attendance_fire_register: skipped; set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database.")
-        return 2
-    try:
-        check_own_database(url)
-    except NotOwnDatabase as exc:
-        print(f"attendance_fire_register: skipped; {exc}.")
         return 2
     with scratch_app(url, SCHEMA, keep=args.keep, modules=("attendance",)) as app:
         section_id, manager_id = generate(app, args.users)

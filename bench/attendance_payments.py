@@ -24,7 +24,7 @@ from datetime import date
 from flask import g
 from sqlalchemy import func, select, text
 
-from bench._scratch import NotOwnDatabase, check_own_database, database_url, scratch_app
+from bench._scratch import measurable_database, scratch_app
 from core.extensions import db
 
 SCHEMA = "bench_attendance_payments"
@@ -123,14 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=500, help="service users to generate (default 500)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch schema afterwards")
     args, _others = parser.parse_known_args(argv)
-    url = database_url()
+    url = measurable_database("attendance_payments")
     if url is None:
-        print("attendance_payments: skipped; set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database.")
-        return 2
-    try:
-        check_own_database(url)
-    except NotOwnDatabase as exc:
-        print(f"attendance_payments: skipped; {exc}.")
         return 2
     with scratch_app(url, SCHEMA, keep=args.keep, modules=("attendance",)):
         from modules.attendance.models import Attendance

@@ -25,7 +25,7 @@ from datetime import date
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import selectinload
 
-from bench._scratch import NotOwnDatabase, check_own_database, database_url, scratch_app
+from bench._scratch import measurable_database, scratch_app
 from core.extensions import db
 
 SCHEMA = "bench_attendance_programmes"
@@ -124,14 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of each (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch schema afterwards")
     args, _others = parser.parse_known_args(argv)
-    url = database_url()
+    url = measurable_database("attendance_programmes")
     if url is None:
-        print("attendance_programmes: skipped; set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database.")
-        return 2
-    try:
-        check_own_database(url)
-    except NotOwnDatabase as exc:
-        print(f"attendance_programmes: skipped; {exc}.")
         return 2
     with scratch_app(url, SCHEMA, keep=args.keep, modules=("attendance",)):
         print(f"Generating {args.users:,} service users with a year's pattern each ...", flush=True)

@@ -22,7 +22,7 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
-from bench._scratch import NotOwnDatabase, check_own_database, database_url, scratch_app
+from bench._scratch import measurable_database, scratch_app
 from core.extensions import db
 
 SCHEMA = "bench_care_transactions"
@@ -110,14 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--services", type=int, default=100_000, help="Completed services to generate (100,000)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch schema afterwards")
     args, _others = parser.parse_known_args(argv)
-    url = database_url()
+    url = measurable_database("care_transactions")
     if url is None:
-        print("care_transactions: skipped; set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database.")
-        return 2
-    try:
-        check_own_database(url)
-    except NotOwnDatabase as exc:
-        print(f"care_transactions: skipped; {exc}.")
         return 2
     with scratch_app(url, SCHEMA, keep=args.keep, modules=("care_contracts",)):
         from modules.care_contracts import services

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import configure_mappers
 
-from bench._scratch import NotOwnDatabase, check_own_database, database_url, scratch_app
+from bench._scratch import measurable_database, scratch_app
 
 TARGET_RATIO = 0.5
 SCHEMA = "bench_gazetteer"
@@ -131,19 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=300_000, help="data rows in the synthetic file (default 300000)")
     args, _others = parser.parse_known_args(argv)
 
-    url = database_url()
+    url = measurable_database("gazetteer_import")
     if url is None:
-        print("gazetteer_import: skipped; set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database.")
         return 2
 
     from core.extensions import db
     from core.places import services
 
-    try:
-        check_own_database(url)
-    except NotOwnDatabase as exc:
-        print(f"gazetteer_import: skipped; {exc}.")
-        return 2
     with tempfile.TemporaryDirectory() as folder, scratch_app(url, SCHEMA):
         # configure the ORM's mappers now: a one-off cost of any process's first query, not of the rows
         configure_mappers()

@@ -22,7 +22,7 @@ import time
 from flask import g
 from sqlalchemy import func, select, text
 
-from bench._scratch import NotOwnDatabase, check_own_database, database_url, schema_exists, scratch_app
+from bench._scratch import measurable_database, schema_exists, scratch_app
 from core.extensions import db
 from core.people import services
 from core.people.models import Person
@@ -175,14 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true",
                         help="keep the generated people for the next run, and reuse those a --keep run left")
     args, _others = parser.parse_known_args(argv)
-    url = database_url()
+    url = measurable_database("person_search")
     if url is None:
-        print("person_search: skipped; set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database.")
-        return 2
-    try:
-        check_own_database(url)
-    except NotOwnDatabase as exc:
-        print(f"person_search: skipped; {exc}.")
         return 2
     reuse = args.keep and schema_exists(url, SCHEMA)
     with scratch_app(url, SCHEMA, fresh=not reuse, keep=args.keep):
