@@ -6,13 +6,12 @@ Core areas and modules build their resources from these helpers so that an integ
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_smorest import Api, Page
 from flask_smorest import abort as smorest_abort
 from marshmallow import ValidationError, fields, validate
@@ -259,10 +258,6 @@ class AnyPage(Page):
         return Page(collection, page_params)
 
 
-def page_count(total: int, page_size: int) -> int:
-    return max(1, math.ceil(total / page_size))
-
-
 # --- sorting -----------------------------------------------------------------------------------------------------
 
 
@@ -308,7 +303,3 @@ def sort_list(rows: list[Any], sort: str, keys: Mapping[str, Any]) -> list[Any]:
         key = keys[part.lstrip("-")]
         rows = sorted(rows, key=lambda row, key=key: (key(row) is not None, key(row) or 0), reverse=part.startswith("-"))
     return rows
-
-
-def config_int(name: str) -> int:
-    return int(current_app.config[name])

@@ -967,11 +967,6 @@ class Mark:
     note: str = ""
 
 
-def _half_over(day: date, half: str, now: datetime | None = None) -> bool:
-    now = (now or utcnow()).astimezone(LONDON)
-    return datetime.combine(day, HALF_ENDS[half], LONDON) <= now
-
-
 def mark_register(section: Section, day: date, half: str, marks: Iterable[Mark]) -> int:
     """Mark attendances of one register as attended or not attended (with a reason); all are checked before any is
     saved. Returns how many changed."""

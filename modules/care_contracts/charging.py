@@ -235,12 +235,6 @@ def _scaled_day(terms: Terms, day: date, bank_holidays: frozenset[date], explain
     return full * percent // 100, why
 
 
-def day_charge(terms: Terms, day: date, bank_holidays: frozenset[date] = frozenset()) -> DayCharge | None:
-    """The exact charge for one chargeable day, explained, or None when the day is not chargeable."""
-    part = _scaled_day(terms, day, bank_holidays, True)
-    return None if part is None else DayCharge(day, Fraction(part[0], SCALE), part[1])
-
-
 def _whole_day(terms: Terms, day: date, bank_holidays: frozenset[date], explain: bool) -> tuple[int, str]:
     if terms.override_pence is not None:
         pence, source = terms.override_pence, "override rate"

@@ -119,10 +119,6 @@ def update_settings(*, originator_sort_code: str, originator_account_number: str
     return settings
 
 
-def denominations_text(values: tuple[int, ...]) -> str:
-    return ", ".join(cash.label(value) for value in values)
-
-
 # --- rates ---------------------------------------------------------------------------------------------------------
 
 
