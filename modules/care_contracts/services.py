@@ -1565,7 +1565,12 @@ def _safe(value: Any) -> Any:
 def ledger_csv(invoice_ids: list[int] | None = None) -> str:
     """Invoiced transactions as CSV for the council's or provider's finance ledger; the export is audited."""
     authorize(INVOICES)
-    query = (select(FinanceTransaction, FinanceInvoice).join(FinanceInvoice)
+    # the service user of each line comes in the same query: one statement however long the ledger
+    query = (select(FinanceTransaction, FinanceInvoice, Person.first_names, Person.last_name)
+             .join(FinanceInvoice, FinanceInvoice.id == FinanceTransaction.invoice_id)
+             .join(PersonContractService, PersonContractService.id == FinanceTransaction.person_contract_service_id)
+             .join(PersonContract, PersonContract.id == PersonContractService.person_contract_id)
+             .join(Person, Person.id == PersonContract.person_id)
              .order_by(FinanceInvoice.id, FinanceTransaction.id))
     if invoice_ids is not None:
         query = query.where(FinanceInvoice.id.in_(invoice_ids))
@@ -1573,13 +1578,14 @@ def ledger_csv(invoice_ids: list[int] | None = None) -> str:
     writer = csv.writer(out)
     writer.writerow(LEDGER_COLUMNS)
     count = 0
-    for line, invoice in db.session.execute(query):
-        service = db.session.get(PersonContractService, line.person_contract_service_id)
-        person = service.person_contract.person
+    debtors: dict[int, str] = {}
+    for line, invoice, first_names, last_name in db.session.execute(query):
+        if invoice.id not in debtors:
+            debtors[invoice.id] = debtor_name(invoice)
         writer.writerow([_safe(value) for value in (
-            invoice.number, invoice.issued_at.astimezone(LONDON).date().isoformat(), debtor_name(invoice),
+            invoice.number, invoice.issued_at.astimezone(LONDON).date().isoformat(), debtors[invoice.id],
             invoice.debtor_kind, line.period_start.isoformat(), (line.period_end - timedelta(days=1)).isoformat(),
-            line.finance_code or "", line.account_code, f"{person.first_names} {person.last_name}", line.description,
+            line.finance_code or "", line.account_code, f"{first_names} {last_name}", line.description,
             line.kind)] + [f"{line.amount_pence / 100:.2f}"])
         count += 1
     audit.record_export("care_contracts.ledger", "csv", details={"rows": count})

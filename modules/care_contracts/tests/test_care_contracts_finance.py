@@ -292,7 +292,7 @@ def test_the_contribution_follows_its_service_to_a_later_end_and_a_cancellation(
 def test_finance_officer_runs_the_jobs_from_the_screen_and_downloads_invoices(client, login_as, act_as, db):
     setup = make_care_setup()
     act_as(*STAFF)
-    residential(setup, start=date(2025, 4, 7))
+    residential(setup, start=date(2025, 4, 7), person=make_person("Ada", "Lovelace"))
     login_as(*FINANCE)
 
     assert client.post("/care-contracts/finance/run/transactions").status_code == 302
@@ -311,6 +311,7 @@ def test_finance_officer_runs_the_jobs_from_the_screen_and_downloads_invoices(cl
     header, first_line = csv_text.splitlines()[:2]
     assert header.startswith("invoice_number,issued,debtor")
     assert first_line.startswith(f"{invoice.number},") and "RES-OAK-NCC" in first_line
+    assert ",Northshire County Council,funder," in first_line and ",Ada Lovelace," in first_line
 
 
 def test_finance_screens_need_their_permissions(client, login_as):
