@@ -1544,6 +1544,19 @@ def invoice_lines(invoice: FinanceInvoice) -> list[FinanceTransaction]:
                                    .order_by(FinanceTransaction.id)))
 
 
+def service_users_on(invoice: FinanceInvoice) -> dict[int, str]:
+    """The service user of each Person Contract Service on an invoice, by service id, in one query: a funder's
+    invoice lists many people, and each line must say whose care it is."""
+    authorize(INVOICES)
+    rows = db.session.execute(
+        select(PersonContractService.id, Person.first_names, Person.last_name)
+        .join(PersonContract, PersonContract.id == PersonContractService.person_contract_id)
+        .join(Person, Person.id == PersonContract.person_id)
+        .where(PersonContractService.id.in_(select(FinanceTransaction.person_contract_service_id)
+                                            .where(FinanceTransaction.invoice_id == invoice.id))))
+    return {service_id: f"{first_names} {last_name}" for service_id, first_names, last_name in rows}
+
+
 def debtor_name(invoice: FinanceInvoice | FinanceTransaction) -> str:
     if invoice.debtor_kind == "funder":
         return db.session.get(Funder, invoice.funder_id).name

@@ -587,6 +587,7 @@ def invoice_list():
 def invoice(invoice_id: int):
     record = _or_404(services.get_invoice, invoice_id)
     return render_template("care_contracts/invoice.html", invoice=record, lines=services.invoice_lines(record),
+                           service_users=services.service_users_on(record),
                            debtor=services.debtor_name(record))
 
 
@@ -595,6 +596,7 @@ def invoice(invoice_id: int):
 def invoice_pdf(invoice_id: int):
     record = _or_404(services.get_invoice, invoice_id)
     html = render_template("care_contracts/invoice_pdf.html", invoice=record, lines=services.invoice_lines(record),
+                           service_users=services.service_users_on(record),
                            debtor=services.debtor_name(record))
     pdf = services.invoice_pdf(record, html)
     db.session.commit()  # the audited export

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from core.jobs.models import JobRun
@@ -305,8 +307,10 @@ def test_finance_officer_runs_the_jobs_from_the_screen_and_downloads_invoices(cl
     invoice = db.session.scalars(select(FinanceInvoice).order_by(FinanceInvoice.id)).first()
     page = client.get(f"/care-contracts/invoices/{invoice.id}").get_data(as_text=True)
     assert invoice.number in page and "Northshire County Council" in page
+    assert "Ada Lovelace" in page  # a funder's invoice says whose care each line is for
     pdf = client.get(f"/care-contracts/invoices/{invoice.id}.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "Ada Lovelace" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     csv_text = client.get(f"/care-contracts/invoices/ledger.csv?invoice={invoice.id}").get_data(as_text=True)
     header, first_line = csv_text.splitlines()[:2]
     assert header.startswith("invoice_number,issued,debtor")
